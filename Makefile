@@ -1,0 +1,111 @@
+# eeaguard — data-residency enforcement agent.
+#
+#   make                 build build/eeaguard and the embedded build/country.mmdb
+#   make check           install missing deps, build, run every test
+#   make check SANITIZE=1  the same under ASan + UBSan (objects in build/san/)
+#   make bench           benchmarks (figures, not pass/fail)
+#   make install         PREFIX=/usr/local DESTDIR=
+
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+DATADIR  ?= $(PREFIX)/share
+DESTDIR  ?=
+SANITIZE ?= 0
+
+PKGS := libpcap libmaxminddb libconfig libcrypto
+
+ifeq ($(SANITIZE),1)
+O        := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+O        := build
+SANFLAGS :=
+endif
+
+CC       ?= cc
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wpointer-arith
+CPPFLAGS += -D_GNU_SOURCE -I. -DEEAGUARD_DATADIR='"$(DATADIR)/eeaguard"'
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -MMD -MP $(SANFLAGS) \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+# Library modules: everything in the three layers except the program entry.
+LIB_SRC  := $(wildcard rules/*.c) $(wildcard geodb/*.c) \
+            $(filter-out agent/main.c,$(wildcard agent/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o)
+LIB      := $(O)/libeeaguard.a
+BIN      := $(O)/eeaguard
+
+UNIT_SRC := $(wildcard tests/unit/check_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(O)/tools/%)
+
+TOR_GEOIP  ?= /usr/share/tor/geoip
+TOR_GEOIP6 ?= /usr/share/tor/geoip6
+
+.SECONDARY:
+.PHONY: all deps check check-asan unit cli bench install clean demo
+all: $(BIN) build/country.mmdb
+
+deps:
+	@deploy/install-deps.sh
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(O)/agent/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+$(O)/tools/%: $(O)/tests/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The embedded default database, from Debian's tor-geoipdb. Always built by
+# the plain (unsanitized) binary so SANITIZE=1 runs reuse it.
+build/country.mmdb: build/eeaguard $(TOR_GEOIP) $(TOR_GEOIP6)
+	build/eeaguard geodb build --tor $(TOR_GEOIP) --tor6 $(TOR_GEOIP6) -o $@
+
+ifeq ($(SANITIZE),1)
+build/eeaguard:
+	$(MAKE) SANITIZE=0 build/eeaguard
+endif
+
+check: deps
+	$(MAKE) SANITIZE=$(SANITIZE) unit cli
+
+check-asan:
+	$(MAKE) check SANITIZE=1
+
+unit: $(BIN) build/country.mmdb $(UNIT_BIN) $(TOOL_BIN)
+	@tests/run-unit.sh $(UNIT_BIN)
+
+cli: $(BIN) build/country.mmdb $(TOOL_BIN)
+	@EEAGUARD=$(BIN) TOOLS=$(O)/tools tests/run-cli.sh
+
+bench: $(BIN) build/country.mmdb $(TOOL_BIN)
+	@EEAGUARD=$(BIN) TOOLS=$(O)/tools tests/bench/run.sh
+
+install: $(BIN) build/country.mmdb
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/eeaguard
+	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/eeaguard
+	install -m 0644 build/country.mmdb $(DESTDIR)$(DATADIR)/eeaguard/country.mmdb
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(O)/agent/main.d $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%.d) \
+         $(TOOL_SRC:tests/tools/%.c=$(O)/tests/tools/%.d)

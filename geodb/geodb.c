@@ -1,0 +1,633 @@
+/* Country lookup over a MaxMind-format database, with a lookup cache. */
+#include "geodb/geodb.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <maxminddb.h>
+#include <openssl/evp.h>
+
+#define GEODB_MAX_PATH_DEPTH 8
+
+/* One cached answer, keyed by the address in its 16-byte mapped form. */
+struct cache_slot {
+	uint8_t key[16];
+	char cc[2];
+	uint8_t prefix_len;
+	uint8_t state;		/* 0 empty, 1 not found, 2 found */
+};
+
+/* Data-record offset -> country code, filled while validating at open. */
+struct memo_slot {
+	uint32_t offset_plus1;	/* 0 = empty */
+	char cc[2];
+};
+
+struct geodb {
+	MMDB_s mmdb;
+	bool mmdb_open;
+	struct geodb_info info;
+
+	/* NULL-terminated paths tried in order on each record. */
+	const char *paths[3][GEODB_MAX_PATH_DEPTH + 1];
+	char *path_storage;
+	char answered_path[128];
+
+	struct memo_slot *memo;
+	size_t memo_cap;	/* power of two */
+
+	struct cache_slot *cache;
+	size_t cache_mask;	/* cache size - 1; cache NULL when disabled */
+	struct geodb_cache_stats stats;
+};
+
+static void
+seterr(char *err, size_t errsize, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errsize, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errsize == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsize, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Copies the file at path into an anonymous memory file (memfd) whose only
+ * handle is ours, hashing it on the way. Returns the new descriptor or -1.
+ */
+static int
+private_copy(const char *path, struct geodb_info *info, char *err,
+    size_t errsize)
+{
+	int in = -1, out = -1, ok = 0;
+	struct stat st;
+	EVP_MD_CTX *md = NULL;
+	unsigned char digest[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned int dlen = 0;
+	size_t total = 0;
+
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		seterr(err, errsize, "%s: cannot open geodb: %s", path,
+		    strerror(errno));
+		goto done;
+	}
+	if (fstat(in, &st) == -1 || !S_ISREG(st.st_mode)) {
+		seterr(err, errsize, "%s: not a regular file", path);
+		goto done;
+	}
+	if (st.st_size == 0) {
+		seterr(err, errsize, "%s: the file is empty (expected a "
+		    "MaxMind DB country database)", path);
+		goto done;
+	}
+	if ((out = memfd_create("eeaguard-geodb", MFD_CLOEXEC)) == -1) {
+		seterr(err, errsize, "%s: cannot make a private copy: %s",
+		    path, strerror(errno));
+		goto done;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		seterr(err, errsize, "%s: cannot hash: out of memory", path);
+		goto done;
+	}
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			seterr(err, errsize, "%s: read: %s", path,
+			    strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+
+			if (w == -1 && errno == EINTR)
+				continue;
+			if (w == -1) {
+				seterr(err, errsize, "%s: private copy: %s",
+				    path, strerror(errno));
+				goto done;
+			}
+			off += w;
+		}
+		total += (size_t)n;
+	}
+	if (total != (size_t)st.st_size) {
+		seterr(err, errsize, "%s: the file changed size while being "
+		    "read (%lld -> %zu bytes); it is being written: try again",
+		    path, (long long)st.st_size, total);
+		goto done;
+	}
+	EVP_DigestFinal_ex(md, digest, &dlen);
+	for (unsigned i = 0; i < dlen && i < 32; i++)
+		snprintf(info->sha256 + 2 * i, 3, "%02x", digest[i]);
+	info->size = total;
+	ok = 1;
+done:
+	EVP_MD_CTX_free(md);
+	if (in != -1)
+		close(in);
+	if (!ok && out != -1) {
+		close(out);
+		out = -1;
+	}
+	return out;
+}
+
+static size_t
+pow2_at_least(size_t n)
+{
+	size_t p = 1;
+
+	while (p < n && p < ((size_t)1 << 30))
+		p <<= 1;
+	return p;
+}
+
+/*
+ * Splits "a/b/c" style paths given as arrays into the three candidate paths:
+ * the configured one, then registered_country/iso_code and country_code.
+ */
+static int
+set_paths(struct geodb *db, const char *const *country_path)
+{
+	static const char *const fallback1[] = { "registered_country",
+	    "iso_code", NULL };
+	static const char *const fallback2[] = { "country_code", NULL };
+	static const char *const dflt[] = { "country", "iso_code", NULL };
+	size_t n = 0, len = 0;
+
+	if (country_path == NULL || country_path[0] == NULL)
+		country_path = dflt;
+	while (country_path[n] != NULL)
+		len += strlen(country_path[n++]) + 1;
+	if (n > GEODB_MAX_PATH_DEPTH)
+		return -1;
+	if ((db->path_storage = malloc(len)) == NULL)
+		return -1;
+	char *p = db->path_storage;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(country_path[i]) + 1;
+
+		memcpy(p, country_path[i], l);
+		db->paths[0][i] = p;
+		p += l;
+	}
+	db->paths[0][n] = NULL;
+	memcpy(db->paths[1], fallback1, sizeof(fallback1));
+	memcpy(db->paths[2], fallback2, sizeof(fallback2));
+	return 0;
+}
+
+static void
+path_text(const char *const *path, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; path[i] != NULL && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+		    i ? "/" : "", path[i]);
+}
+
+/*
+ * Reads the country code of one data record. Returns 1 with cc filled, 0
+ * when the record has no usable code, -1 when the record does not decode.
+ */
+static int
+decode_cc(struct geodb *db, MMDB_entry_s *entry, char cc[2], int *which)
+{
+	for (int p = 0; p < 3; p++) {
+		MMDB_entry_data_s v;
+		int s = MMDB_aget_value(entry, &v, db->paths[p]);
+
+		if (s == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR)
+			continue;
+		if (s != MMDB_SUCCESS)
+			return -1;
+		if (!v.has_data || v.type != MMDB_DATA_TYPE_UTF8_STRING ||
+		    v.data_size != 2)
+			continue;
+		char a = v.utf8_string[0], b = v.utf8_string[1];
+		if (a >= 'a' && a <= 'z')
+			a = (char)(a - 'a' + 'A');
+		if (b >= 'a' && b <= 'z')
+			b = (char)(b - 'a' + 'A');
+		if (a < 'A' || a > 'Z' || b < 'A' || b > 'Z')
+			continue;
+		cc[0] = a;
+		cc[1] = b;
+		if (which != NULL)
+			*which = p;
+		return 1;
+	}
+	return 0;
+}
+
+static struct memo_slot *
+memo_find(const struct geodb *db, uint32_t offset)
+{
+	size_t i = ((size_t)offset * 2654435761u) & (db->memo_cap - 1);
+
+	for (;;) {
+		struct memo_slot *m = &db->memo[i];
+
+		if (m->offset_plus1 == 0 || m->offset_plus1 == offset + 1)
+			return m;
+		i = (i + 1) & (db->memo_cap - 1);
+	}
+}
+
+static int
+memo_grow(struct geodb *db)
+{
+	struct memo_slot *old = db->memo;
+	size_t oldcap = db->memo_cap;
+
+	db->memo_cap = oldcap ? oldcap * 2 : 1024;
+	if ((db->memo = calloc(db->memo_cap, sizeof(*db->memo))) == NULL) {
+		db->memo = old;
+		db->memo_cap = oldcap;
+		return -1;
+	}
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].offset_plus1 != 0)
+			*memo_find(db, old[i].offset_plus1 - 1) = old[i];
+	free(old);
+	return 0;
+}
+
+/*
+ * Validates one data record reached from the tree: decodes it whole once,
+ * then remembers its country code by offset for the lookups to come.
+ */
+static int
+visit_record(struct geodb *db, MMDB_entry_s *entry, uint32_t node,
+    bool have_cc[676], char *err, size_t errsize)
+{
+	struct memo_slot *m;
+	MMDB_entry_data_list_s *list = NULL;
+	char cc[2] = { '-', '-' };
+	int which = -1, r;
+
+	if (entry->offset >= UINT32_MAX) {
+		seterr(err, errsize, "search tree node %u points past the "
+		    "data section", node);
+		return -1;
+	}
+	if (db->memo_cap == 0 || db->info.records * 2 >= db->memo_cap)
+		if (memo_grow(db) == -1) {
+			seterr(err, errsize, "out of memory");
+			return -1;
+		}
+	m = memo_find(db, entry->offset);
+	if (m->offset_plus1 != 0)
+		return 0;
+
+	if (MMDB_get_entry_data_list(entry, &list) != MMDB_SUCCESS) {
+		MMDB_free_entry_data_list(list);
+		seterr(err, errsize, "the data record at offset %u (from "
+		    "search tree node %u) does not decode: the file is corrupt",
+		    entry->offset, node);
+		return -1;
+	}
+	MMDB_free_entry_data_list(list);
+	if ((r = decode_cc(db, entry, cc, &which)) == -1) {
+		seterr(err, errsize, "the data record at offset %u does not "
+		    "decode: the file is corrupt", entry->offset);
+		return -1;
+	}
+	if (r == 1) {
+		int idx = (cc[0] - 'A') * 26 + (cc[1] - 'A');
+
+		if (!have_cc[idx]) {
+			have_cc[idx] = true;
+			db->info.countries++;
+		}
+		if (db->answered_path[0] == '\0' || which == 0)
+			path_text(db->paths[which], db->answered_path,
+			    sizeof(db->answered_path));
+	} else {
+		cc[0] = cc[1] = '-';
+	}
+	m->offset_plus1 = entry->offset + 1;
+	m->cc[0] = cc[0];
+	m->cc[1] = cc[1];
+	db->info.records++;
+	return 0;
+}
+
+/*
+ * Walks every node of the search tree: every record must point at another
+ * node, at "empty", or into the data section, and every data record must
+ * decode. Older libmaxminddb versions answer some corrupt files with
+ * plausible records instead of errors; this refuses them up front.
+ */
+static int
+validate_tree(struct geodb *db, char *err, size_t errsize)
+{
+	bool have_cc[676] = { false };
+	uint32_t nodes = db->mmdb.metadata.node_count;
+
+	for (uint32_t n = 0; n < nodes; n++) {
+		MMDB_search_node_s node;
+
+		if (MMDB_read_node(&db->mmdb, n, &node) != MMDB_SUCCESS) {
+			seterr(err, errsize, "search tree node %u cannot be "
+			    "read: the file is corrupt", n);
+			return -1;
+		}
+		if (node.left_record_type == MMDB_RECORD_TYPE_INVALID ||
+		    node.right_record_type == MMDB_RECORD_TYPE_INVALID) {
+			seterr(err, errsize, "search tree node %u points "
+			    "outside the file: the file is corrupt", n);
+			return -1;
+		}
+		if (node.left_record_type == MMDB_RECORD_TYPE_DATA &&
+		    visit_record(db, &node.left_record_entry, n, have_cc, err,
+		    errsize) == -1)
+			return -1;
+		if (node.right_record_type == MMDB_RECORD_TYPE_DATA &&
+		    visit_record(db, &node.right_record_entry, n, have_cc, err,
+		    errsize) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Canary lookups in both families must run without a database error. */
+static int
+canaries(struct geodb *db, char *err, size_t errsize)
+{
+	static const char *const probes[] = { "1.1.1.1", "8.8.8.8",
+	    "193.0.6.139", "192.0.2.1", "::ffff:8.8.8.8", "2001:db8::1",
+	    "2001:4860:4860::8888", "2a00::1", NULL };
+
+	for (size_t i = 0; probes[i] != NULL; i++) {
+		int gai = 0, merr = 0;
+		MMDB_lookup_result_s res;
+		char cc[2];
+
+		res = MMDB_lookup_string(&db->mmdb, probes[i], &gai, &merr);
+		if (gai != 0 || merr != MMDB_SUCCESS ||
+		    (res.found_entry && decode_cc(db, &res.entry, cc, NULL) ==
+		    -1)) {
+			seterr(err, errsize, "canary lookup of %s failed: %s",
+			    probes[i], merr != MMDB_SUCCESS ?
+			    MMDB_strerror(merr) : "bad record");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+check_metadata(struct geodb *db, char *err, size_t errsize)
+{
+	MMDB_metadata_s *md = &db->mmdb.metadata;
+	struct tm tm;
+	time_t t;
+
+	if (md->binary_format_major_version != 2) {
+		seterr(err, errsize, "format version %u is not supported "
+		    "(expected MaxMind DB format 2)",
+		    md->binary_format_major_version);
+		return -1;
+	}
+	if (md->ip_version != 6) {
+		seterr(err, errsize, "the database holds IPv4 only (ip_version "
+		    "%u): eeaguard needs IPv4 and IPv6 in one database, as "
+		    "GeoLite2/GeoIP2/DB-IP country databases are",
+		    md->ip_version);
+		return -1;
+	}
+	if (md->record_size != 24 && md->record_size != 28 &&
+	    md->record_size != 32) {
+		seterr(err, errsize, "record size %u is invalid",
+		    md->record_size);
+		return -1;
+	}
+	if (md->node_count == 0) {
+		seterr(err, errsize, "the search tree is empty");
+		return -1;
+	}
+	db->info.build_epoch = md->build_epoch;
+	db->info.node_count = md->node_count;
+	db->info.ip_version = md->ip_version;
+	db->info.record_size = md->record_size;
+	snprintf(db->info.database_type, sizeof(db->info.database_type), "%s",
+	    md->database_type != NULL ? md->database_type : "");
+	t = (time_t)md->build_epoch;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(db->info.build_time, sizeof(db->info.build_time),
+	    "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(db->info.build_time, sizeof(db->info.build_time),
+		    "unknown");
+	return 0;
+}
+
+struct geodb *
+geodb_open(const char *path, const char *const *country_path,
+    size_t cache_size, char *err, size_t errsize)
+{
+	struct geodb *db;
+	char fdpath[64], why[256] = "";
+	int fd = -1, s;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		seterr(err, errsize, "%s: out of memory", path);
+		return NULL;
+	}
+	if (set_paths(db, country_path) == -1) {
+		seterr(err, errsize, "%s: country_path is too deep or out of "
+		    "memory", path);
+		goto fail;
+	}
+	if ((fd = private_copy(path, &db->info, err, errsize)) == -1)
+		goto fail;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	s = MMDB_open(fdpath, MMDB_MODE_MMAP, &db->mmdb);
+	close(fd);
+	if (s != MMDB_SUCCESS) {
+		seterr(err, errsize, "%s: not a valid MaxMind DB file: %s",
+		    path, s == MMDB_INVALID_METADATA_ERROR ?
+		    "no MaxMind DB metadata section (truncated, or not a "
+		    ".mmdb file)" : MMDB_strerror(s));
+		goto fail;
+	}
+	db->mmdb_open = true;
+	if (check_metadata(db, why, sizeof(why)) == -1 ||
+	    validate_tree(db, why, sizeof(why)) == -1 ||
+	    canaries(db, why, sizeof(why)) == -1) {
+		seterr(err, errsize, "%s: %s", path, why);
+		goto fail;
+	}
+	if (db->info.countries == 0) {
+		char want[128];
+
+		path_text(db->paths[0], want, sizeof(want));
+		seterr(err, errsize, "%s: no record has a two-letter country "
+		    "code at %s (nor at registered_country/iso_code or "
+		    "country_code): is geodb.country_path right for this "
+		    "database?", path, want);
+		goto fail;
+	}
+	db->info.country_path = db->answered_path;
+	if (cache_size > 0) {
+		size_t n = pow2_at_least(cache_size);
+
+		if ((db->cache = calloc(n, sizeof(*db->cache))) == NULL) {
+			seterr(err, errsize, "%s: out of memory for a cache of "
+			    "%zu entries", path, n);
+			goto fail;
+		}
+		db->cache_mask = n - 1;
+	}
+	return db;
+fail:
+	geodb_close(db);
+	return NULL;
+}
+
+void
+geodb_close(struct geodb *db)
+{
+	if (db == NULL)
+		return;
+	if (db->mmdb_open)
+		MMDB_close(&db->mmdb);
+	free(db->memo);
+	free(db->cache);
+	free(db->path_storage);
+	free(db);
+}
+
+static size_t
+cache_index(const struct geodb *db, const uint8_t key[16])
+{
+	uint64_t a, b;
+
+	memcpy(&a, key, 8);
+	memcpy(&b, key + 8, 8);
+	a ^= b * 0x9e3779b97f4a7c15ull;
+	a ^= a >> 29;
+	a *= 0xbf58476d1ce4e5b9ull;
+	a ^= a >> 32;
+	return (size_t)a & db->cache_mask;
+}
+
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0xff, 0xff };
+
+int
+geodb_lookup(struct geodb *db, int family, const uint8_t *addr,
+    struct geodb_result *r)
+{
+	uint8_t key[16];
+	struct cache_slot *slot = NULL;
+	MMDB_lookup_result_s res;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const struct sockaddr *sa;
+	int merr = MMDB_SUCCESS;
+	bool v4;
+
+	if (family == AF_INET) {
+		memcpy(key, v4mapped, 12);
+		memcpy(key + 12, addr, 4);
+	} else {
+		memcpy(key, addr, 16);
+	}
+	v4 = memcmp(key, v4mapped, 12) == 0;
+
+	if (db->cache != NULL) {
+		slot = &db->cache[cache_index(db, key)];
+		if (slot->state != 0 && memcmp(slot->key, key, 16) == 0) {
+			db->stats.hits++;
+			r->cc[0] = slot->cc[0];
+			r->cc[1] = slot->cc[1];
+			r->cc[2] = '\0';
+			r->prefix_len = slot->prefix_len;
+			r->found = slot->state == 2;
+			return 0;
+		}
+		db->stats.misses++;
+	}
+
+	if (v4) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		memcpy(&sin.sin_addr, key + 12, 4);
+		sa = (const struct sockaddr *)&sin;
+	} else {
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		memcpy(&sin6.sin6_addr, key, 16);
+		sa = (const struct sockaddr *)&sin6;
+	}
+	res = MMDB_lookup_sockaddr(&db->mmdb, sa, &merr);
+
+	r->cc[0] = r->cc[1] = '-';
+	r->cc[2] = '\0';
+	r->found = false;
+	r->prefix_len = res.netmask;
+	if (v4)
+		r->prefix_len = res.netmask >= 96 ? res.netmask - 96 : 0;
+	if (merr != MMDB_SUCCESS)
+		return -1;
+	if (res.found_entry) {
+		struct memo_slot *m = memo_find(db, res.entry.offset);
+
+		if (m->offset_plus1 == res.entry.offset + 1) {
+			r->cc[0] = m->cc[0];
+			r->cc[1] = m->cc[1];
+		} else if (decode_cc(db, &res.entry, r->cc, NULL) == -1) {
+			r->cc[0] = r->cc[1] = '-';
+			return -1;
+		}
+		r->found = r->cc[0] != '-';
+	}
+	if (slot != NULL) {
+		memcpy(slot->key, key, 16);
+		slot->cc[0] = r->cc[0];
+		slot->cc[1] = r->cc[1];
+		slot->prefix_len = r->prefix_len;
+		slot->state = r->found ? 2 : 1;
+	}
+	return 0;
+}
+
+const struct geodb_info *
+geodb_get_info(const struct geodb *db)
+{
+	return &db->info;
+}
+
+void
+geodb_get_cache_stats(const struct geodb *db, struct geodb_cache_stats *st)
+{
+	*st = db->stats;
+}

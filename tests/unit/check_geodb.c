@@ -1,0 +1,268 @@
+/* Unit tests for geodb/geodb: lookups, the cache, the private copy, refusals. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "geodb/geodb.h"
+#include "geodb/geodb_build.h"
+
+static char dir[64];
+static char dbpath[128];
+static const char *const cpath[] = { "country", "iso_code", NULL };
+
+static const char fixture[] =
+    "network,iso_code\n"
+    "192.0.2.0/25,NL\n"
+    "192.0.2.128/25,US\n"
+    "198.51.100.0/24,US\n"
+    "203.0.113.0/24,EU\n"
+    "2001:db8::/48,NL\n"
+    "2001:db8:1::/48,US\n";
+
+static void
+setup(void)
+{
+	struct geodb_build *b;
+	char csv[128], err[256];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/check_geodb.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(csv, sizeof(csv), "%s/geo.csv", dir);
+	snprintf(dbpath, sizeof(dbpath), "%s/geo.mmdb", dir);
+	ck_assert_ptr_nonnull(f = fopen(csv, "w"));
+	fputs(fixture, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(b = geodb_build_new());
+	ck_assert_int_eq(geodb_build_read_csv(b, csv, err, sizeof(err)), 0);
+	ck_assert_int_eq(geodb_build_write(b, dbpath, 1780000000, err,
+	    sizeof(err)), 0);
+	geodb_build_free(b);
+	unlink(csv);
+}
+
+static void
+teardown(void)
+{
+	unlink(dbpath);
+	rmdir(dir);
+}
+
+static struct geodb_result
+look(struct geodb *db, const char *text)
+{
+	struct geodb_result r;
+	uint8_t a[16];
+	int fam = strchr(text, ':') ? AF_INET6 : AF_INET;
+
+	ck_assert_int_eq(inet_pton(fam, text, a), 1);
+	ck_assert_int_eq(geodb_lookup(db, fam, a, &r), 0);
+	return r;
+}
+
+START_TEST(lookups_both_families)
+{
+	char err[256];
+	struct geodb *db = geodb_open(dbpath, cpath, 1024, err, sizeof(err));
+	struct geodb_result r;
+
+	ck_assert_msg(db != NULL, "%s", err);
+	r = look(db, "192.0.2.1");
+	ck_assert_str_eq(r.cc, "NL");
+	ck_assert_uint_eq(r.prefix_len, 25);
+	ck_assert(r.found);
+	r = look(db, "192.0.2.200");
+	ck_assert_str_eq(r.cc, "US");
+	ck_assert_uint_eq(r.prefix_len, 25);
+	r = look(db, "::ffff:192.0.2.1");	/* mapped: looked up as IPv4 */
+	ck_assert_str_eq(r.cc, "NL");
+	ck_assert_uint_eq(r.prefix_len, 25);
+	r = look(db, "203.0.113.5");
+	ck_assert_str_eq(r.cc, "EU");		/* region codes are kept */
+	r = look(db, "2001:db8:1:2::3");
+	ck_assert_str_eq(r.cc, "US");
+	ck_assert_uint_eq(r.prefix_len, 48);
+	r = look(db, "8.8.8.8");
+	ck_assert_str_eq(r.cc, "--");
+	ck_assert(!r.found);
+	r = look(db, "2001:db8:ffff::1");
+	ck_assert_str_eq(r.cc, "--");
+	ck_assert(!r.found);
+	geodb_close(db);
+}
+END_TEST
+
+/*
+ * A one-slot cache must never answer one network with another's code:
+ * compare every answer against an uncached reader over addresses that
+ * straddle network boundaries.
+ */
+START_TEST(cache_correct_across_boundaries)
+{
+	char err[256];
+	struct geodb *tiny = geodb_open(dbpath, cpath, 1, err, sizeof(err));
+	struct geodb *big = geodb_open(dbpath, cpath, 65536, err, sizeof(err));
+	struct geodb *none = geodb_open(dbpath, cpath, 0, err, sizeof(err));
+	struct geodb_cache_stats st;
+	uint32_t base = (192u << 24) | (0u << 16) | (2u << 8);
+
+	ck_assert_ptr_nonnull(tiny);
+	ck_assert_ptr_nonnull(big);
+	ck_assert_ptr_nonnull(none);
+	for (int round = 0; round < 3; round++) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t a = htonl(base + ((i * 97) & 255));
+			struct geodb_result r0, r1, r2;
+
+			geodb_lookup(none, AF_INET, (uint8_t *)&a, &r0);
+			geodb_lookup(tiny, AF_INET, (uint8_t *)&a, &r1);
+			geodb_lookup(big, AF_INET, (uint8_t *)&a, &r2);
+			ck_assert_str_eq(r0.cc, r1.cc);
+			ck_assert_str_eq(r0.cc, r2.cc);
+			ck_assert_uint_eq(r0.prefix_len, r2.prefix_len);
+			ck_assert_int_eq(r0.found, r2.found);
+		}
+	}
+	geodb_get_cache_stats(big, &st);
+	ck_assert_uint_eq(st.misses, 256);
+	ck_assert_uint_eq(st.hits, 512);
+	geodb_get_cache_stats(none, &st);
+	ck_assert_uint_eq(st.hits, 0);
+	geodb_close(tiny);
+	geodb_close(big);
+	geodb_close(none);
+}
+END_TEST
+
+/* IPv4 a.b.c.d and ::ffff:a.b.c.d are one cache entry, one answer. */
+START_TEST(cache_mapped_same_entry)
+{
+	char err[256];
+	struct geodb *db = geodb_open(dbpath, cpath, 64, err, sizeof(err));
+	struct geodb_cache_stats st;
+	struct geodb_result r;
+
+	ck_assert_ptr_nonnull(db);
+	r = look(db, "198.51.100.9");
+	ck_assert_str_eq(r.cc, "US");
+	r = look(db, "::ffff:198.51.100.9");
+	ck_assert_str_eq(r.cc, "US");
+	geodb_get_cache_stats(db, &st);
+	ck_assert_uint_eq(st.hits, 1);
+	geodb_close(db);
+}
+END_TEST
+
+/* The original may be truncated in place: the open geodb is unaffected. */
+START_TEST(private_copy_survives_truncation)
+{
+	char err[256], cmd[256], want[65] = "";
+	struct geodb *db;
+	const struct geodb_info *gi;
+	struct geodb_result r;
+	FILE *p;
+	int fd;
+
+	snprintf(cmd, sizeof(cmd), "sha256sum %s", dbpath);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	ck_assert_int_eq(fscanf(p, "%64s", want), 1);
+	pclose(p);
+
+	db = geodb_open(dbpath, cpath, 0, err, sizeof(err));
+	ck_assert_ptr_nonnull(db);
+	gi = geodb_get_info(db);
+	ck_assert_str_eq(gi->sha256, want);
+	ck_assert_str_eq(gi->build_time, "2026-05-28T20:26:40Z");
+	ck_assert_uint_eq(gi->build_epoch, 1780000000);
+	ck_assert_uint_eq(gi->countries, 3);
+	ck_assert_uint_eq(gi->ip_version, 6);
+	ck_assert_str_eq(gi->country_path, "country/iso_code");
+
+	ck_assert_int_ge(fd = open(dbpath, O_WRONLY | O_TRUNC), 0);
+	close(fd);
+	r = look(db, "192.0.2.200");
+	ck_assert_str_eq(r.cc, "US");
+	r = look(db, "2001:db8::1");
+	ck_assert_str_eq(r.cc, "NL");
+	geodb_close(db);
+
+	/* And now the truncated file itself is refused, by name. */
+	db = geodb_open(dbpath, cpath, 0, err, sizeof(err));
+	ck_assert_ptr_null(db);
+	ck_assert_ptr_nonnull(strstr(err, dbpath));
+	ck_assert_ptr_nonnull(strstr(err, "empty"));
+}
+END_TEST
+
+START_TEST(wrong_country_path_refused)
+{
+	static const char *const bad[] = { "country", "names", "en", NULL };
+	char err[256];
+	struct geodb *db = geodb_open(dbpath, bad, 0, err, sizeof(err));
+
+	ck_assert_ptr_null(db);
+	ck_assert_ptr_nonnull(strstr(err, "is geodb.country_path right"));
+	ck_assert_ptr_nonnull(strstr(err, "country/names/en"));
+}
+END_TEST
+
+START_TEST(bad_files_refused)
+{
+	char err[256], path[128];
+	struct geodb *db;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/nonexistent.mmdb", dir);
+	db = geodb_open(path, cpath, 0, err, sizeof(err));
+	ck_assert_ptr_null(db);
+	ck_assert_ptr_nonnull(strstr(err, path));
+	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+
+	snprintf(path, sizeof(path), "%s/text.mmdb", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("this is not a database\n", f);
+	fclose(f);
+	db = geodb_open(path, cpath, 0, err, sizeof(err));
+	ck_assert_ptr_null(db);
+	ck_assert_ptr_nonnull(strstr(err, "not a valid MaxMind DB"));
+	unlink(path);
+
+	db = geodb_open(dir, cpath, 0, err, sizeof(err));
+	ck_assert_ptr_null(db);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+}
+END_TEST
+
+static Suite *
+geodb_suite(void)
+{
+	Suite *s = suite_create("geodb");
+	TCase *tc = tcase_create("geodb");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, lookups_both_families);
+	tcase_add_test(tc, cache_correct_across_boundaries);
+	tcase_add_test(tc, cache_mapped_same_entry);
+	tcase_add_test(tc, private_copy_survives_truncation);
+	tcase_add_test(tc, wrong_country_path_refused);
+	tcase_add_test(tc, bad_files_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(geodb_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
