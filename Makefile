@@ -49,15 +49,21 @@ TOR_GEOIP  ?= /usr/share/tor/geoip
 TOR_GEOIP6 ?= /usr/share/tor/geoip6
 
 .SECONDARY:
-.PHONY: all deps check check-asan unit cli bench install clean demo
+.PHONY: all deps check check-asan unit cli bench install clean demo fuzz fuzz-build
 all: $(BIN) build/country.mmdb
 
 deps:
 	@deploy/install-deps.sh
 
+# Quiet by default; make V=1 shows the commands.
+ifneq ($(V),1)
+Q := @
+endif
+
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -99,6 +105,29 @@ cli: $(BIN) build/country.mmdb $(TOOL_BIN)
 bench: $(BIN) build/country.mmdb $(TOOL_BIN)
 	@EEAGUARD=$(BIN) TOOLS=$(O)/tools tests/bench/run.sh
 
+# Fuzzing: libFuzzer targets tests/fuzz/fuzz_*.c, built with clang, ASan and
+# UBSan, over the library compiled the same way in build/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) \
+	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
+
+build/fuzz/%: build/fuzz/tests/fuzz/%.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps $(FUZZ_BIN) $(TOOL_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
+
 install: $(BIN) build/country.mmdb
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/eeaguard
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/eeaguard
@@ -107,5 +136,5 @@ install: $(BIN) build/country.mmdb
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(O)/agent/main.d $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%.d) \
+-include $(FUZZ_LIB_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(O)/agent/main.d $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%.d) \
          $(TOOL_SRC:tests/tools/%.c=$(O)/tests/tools/%.d)
