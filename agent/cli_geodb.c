@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <stdint.h>
 
 #include "agent/log.h"
 #include "geodb/geodb_build.h"
@@ -108,6 +109,39 @@ geodb_lookup_cmd(int argc, char **argv)
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
 
+/*
+ * The data's own date, so geodb_stale measures the age of the data, not of
+ * the build: Tor's files carry "# Generated: Thu, 25 Jun 2026 04:33:59 GMT".
+ * Returns 0 when the file says nothing.
+ */
+static uint64_t
+tor_generated(const char *path)
+{
+	char line[256];
+	uint64_t epoch = 0;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	for (int i = 0; i < 64 && fgets(line, sizeof(line), f) != NULL &&
+	    line[0] == '#'; i++) {
+		const char *p = strstr(line, "Generated:");
+		struct tm tm;
+
+		if (p == NULL)
+			continue;
+		memset(&tm, 0, sizeof(tm));
+		p += strlen("Generated:");
+		while (*p == ' ')
+			p++;
+		if (strptime(p, "%a, %d %b %Y %H:%M:%S", &tm) != NULL)
+			epoch = (uint64_t)timegm(&tm);
+		break;
+	}
+	fclose(f);
+	return epoch;
+}
+
 static int
 geodb_build_cmd(int argc, char **argv)
 {
@@ -121,9 +155,10 @@ geodb_build_cmd(int argc, char **argv)
 	struct geodb_build *b;
 	struct geodb_build_stats st;
 	struct timespec t0, t1;
-	const char *out = NULL;
+	const char *out = NULL, *sde = getenv("SOURCE_DATE_EPOCH");
 	char err[512];
 	int ch, inputs = 0, rc = EXIT_INVALID;
+	uint64_t epoch = 0;
 
 	if ((b = geodb_build_new()) == NULL)
 		fatal("geodb build");
@@ -135,6 +170,8 @@ geodb_build_cmd(int argc, char **argv)
 		case 't':
 			r = geodb_build_read_tor(b, optarg, AF_INET, err,
 			    sizeof(err));
+			if (epoch == 0)
+				epoch = tor_generated(optarg);
 			break;
 		case '6':
 			r = geodb_build_read_tor(b, optarg, AF_INET6, err,
@@ -157,7 +194,10 @@ geodb_build_cmd(int argc, char **argv)
 	}
 	if (optind != argc || out == NULL || inputs == 0)
 		usage();
-	if (geodb_build_write(b, out, 0, err, sizeof(err)) == -1) {
+	/* build_epoch: the data's date, else SOURCE_DATE_EPOCH, else now */
+	if (epoch == 0 && sde != NULL)
+		epoch = strtoull(sde, NULL, 10);
+	if (geodb_build_write(b, out, epoch, err, sizeof(err)) == -1) {
 		fprintf(stderr, "eeaguard: geodb build: %s\n", err);
 		goto done;
 	}

@@ -33,6 +33,7 @@ enum decode_error {
 	DECODE_ERR_L4_TRUNCATED,	/* TCP/UDP header cut short */
 	DECODE_ERR_TCP_HEADER,		/* TCP data offset < 5 or past the data */
 	DECODE_ERR_NFLOG,		/* malformed NFLOG TLVs */
+	DECODE_ERR_UDP_LENGTH,		/* UDP length < 8 or past the IP data */
 	DECODE_ERR_COUNT
 };
 
@@ -52,7 +53,7 @@ struct packet {
 	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t tcp_flags;	/* TCP_* bits; 0 for UDP */
 	uint8_t n_vlan;
-	uint16_t vlan[2];	/* outer first */
+	uint16_t vlan[2];	/* VLAN IDs (12 bits), outer first */
 	struct ipaddr src;
 	struct ipaddr dst;
 	uint16_t sport;

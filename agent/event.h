@@ -33,7 +33,7 @@ bool event_is_decision(enum event_type t);
 
 #define EVENT_MAX_CONSENTS 16
 #define EVENT_MAX_CUSTOMERS 16
-#define EVENT_MAX_KV 24
+#define EVENT_MAX_KV 48
 
 /* The decision fields, in the schema's order. NULL / -1 mean unknown (null). */
 struct event_flow {

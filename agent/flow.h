@@ -8,7 +8,10 @@
 
 #include "rules/addr.h"
 
-/* Oriented from the initiator: src is the side that opened the flow. */
+/*
+ * A 5-tuple. The agent stores keys in a canonical order (so both directions
+ * of a flow find one entry) and marks FLOW_REVERSED when key.dst opened it.
+ */
 struct flow_key {
 	struct ipaddr src;
 	struct ipaddr dst;
@@ -22,6 +25,7 @@ struct flow_key {
 #define FLOW_MIDSTREAM	0x04	/* first seen after its handshake */
 #define FLOW_DECIDED	0x08	/* a decision was made */
 #define FLOW_PENDING	0x10	/* decision may be revised (name still unknown) */
+#define FLOW_REVERSED	0x20	/* the initiator is key.dst (keys are canonical) */
 
 /*
  * One flow. The table owns it; a pointer stays valid until the next
@@ -55,7 +59,7 @@ struct flow_table_stats {
 
 /*
  * All memory is allocated here, once: capacity flows and a power-of-two
- * bucket array. Returns NULL when memory runs out.
+ * bucket array. Returns NULL when memory runs out (or capacity is 0).
  */
 struct flow_table *flow_table_new(size_t capacity);
 void flow_table_free(struct flow_table *t);
@@ -66,7 +70,7 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *k);
 /*
  * Adds a flow (the key must not be present) seen at now. When the table
  * is full the least recently seen flow is evicted first: evict (if not
- * NULL) is called with it before it is recycled, and *evicted set.
+ * NULL) is called with it before it is recycled, and stats.evicted counts it.
  * Returns the new zeroed flow with key and timestamps set.
  */
 struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *k,

@@ -12,6 +12,9 @@ usage(int status)
 	fprintf(status == EXIT_OK ? stdout : stderr,
 	    "usage: eeaguard COMMAND [options]\n"
 	    "\n"
+	    "  agent   [-c CONF] [-i IFACE]... [-r FILE.pcap] "
+	    "[--mode monitor|enforce] [-v]\n"
+	    "          [--format json|text]\n"
 	    "  check   [-c CONF]              validate config, register "
 	    "and geodb\n"
 	    "  geodb   lookup [-c CONF | --db FILE] IP...\n"
@@ -36,6 +39,8 @@ main(int argc, char **argv)
 		return usage(EXIT_OK);
 	if (strcmp(argv[1], "geodb") == 0)
 		return cli_geodb(argc - 1, argv + 1);
+	if (strcmp(argv[1], "agent") == 0)
+		return cli_agent(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cli_check(argc - 1, argv + 1);
 	fprintf(stderr, "eeaguard: unknown command '%s'\n", argv[1]);

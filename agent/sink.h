@@ -42,18 +42,21 @@ void sinks_close(struct sinks *s);
 
 /*
  * Emits one event to every sink. Alert events (violation, unscoped and
- * blocked with an action other than "none") are deduplicated by (scope, dst,
- * dport, verdict) within dedup_window seconds of event time: the first is
- * written, later ones within the window are counted, and the count is
- * reported as "suppressed" on the next one written after the window, or by
- * sinks_flush. Nothing is dropped silently: emitted + suppressed always
- * accounts for every event given.
+ * blocked with an action other than "none") are deduplicated by (event,
+ * scope, dst, dport, verdict) within dedup_window seconds of event time: the
+ * first is written, later ones within the window are counted, and the count
+ * is reported as "suppressed" on the next one written after the window, or
+ * by sinks_flush. Nothing is dropped silently: emitted + suppressed always
+ * accounts for every event given, and so does, in the output, the number
+ * of lines plus the sum of their "suppressed" members.
  */
 void sinks_emit(struct sinks *s, const struct event *e);
 
 /*
  * Writes the last suppressed event of every dedup window that ended before
- * now_us (all windows when now_us < 0) with its "suppressed" count.
+ * now_us (all windows when now_us < 0), late, with "suppressed" counting
+ * the others it stands for (so 3 suppressed give one line with
+ * "suppressed":2). It then counts as emitted, no longer as suppressed.
  */
 void sinks_flush(struct sinks *s, int64_t now_us);
 

@@ -1,0 +1,1169 @@
+/* The agent: packets in, one decision per new outbound flow, events out. */
+#include "agent/agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "agent/capture.h"
+#include "agent/cli.h"
+#include "agent/decode.h"
+#include "agent/event.h"
+#include "agent/flow.h"
+#include "agent/log.h"
+#include "geodb/geodb.h"
+#include "rules/consent.h"
+#include "rules/netset.h"
+#include "rules/policy.h"
+
+#define USEC 1000000LL
+#define EXPIRE_PER_TICK 20000		/* flows expired per tick at most */
+#define HOSTADDR_REFRESH 10		/* seconds between getifaddrs() */
+#define RELOAD_SETTLE_US 300000		/* let a writer finish before reading */
+#define GEODB_STALE_EVERY (24 * 3600)
+
+enum { RELOAD_CONFIG = 1, RELOAD_REGISTER = 2, RELOAD_GEODB = 4 };
+
+/* What is in force: replaced whole on reload, never edited in place. */
+struct policy_state {
+	struct config *cfg;
+	struct consent_register *reg;
+	char hash[13];		/* first 12 hex of SHA-256(config, register) */
+};
+
+struct counters {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t decoded;
+	uint64_t other;
+	uint64_t decode_errors[DECODE_ERR_COUNT];
+	uint64_t flows_new;
+	uint64_t flows_outbound;
+	uint64_t verdicts[VERDICT_UNSCOPED + 1];
+	uint64_t reloads;
+	uint64_t reload_failures;
+};
+
+struct agent {
+	struct agent_options opt;
+	char config_path[PATH_MAX];	/* "" = built-in defaults */
+	struct policy_state pol;
+	enum agent_mode mode;		/* after --mode */
+
+	struct geodb *geo;
+	char geodb_path[PATH_MAX];
+	char geodb_tag[48];		/* "BUILD_TIME/SHA12" */
+
+	struct flow_table *flows;
+	uint32_t idle_timeout;
+	struct sinks *sinks;
+
+	struct capture caps[AGENT_MAX_IFACES];
+	size_t n_caps;
+
+	struct netset *host_addrs;	/* live: this host's own addresses */
+	int64_t host_addrs_at;
+	bool all_local;			/* offline with no local_networks */
+
+	int64_t now_us;			/* packet time (replay) or wall clock */
+	int64_t last_tick_s;
+	int64_t next_stats_s;
+	int64_t consent_checked;	/* consent expiry scanned up to here */
+	int64_t next_consent_expiry;
+	int64_t geodb_checked_s;
+
+	struct counters n;
+};
+
+static volatile sig_atomic_t unused_signal;
+
+static int64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * USEC + ts.tv_nsec / 1000;
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static void
+emit(struct agent *a, const struct event *e)
+{
+	sinks_emit(a->sinks, e);
+}
+
+static void
+emit_simple(struct agent *a, enum event_type t, const char *k1,
+    const char *v1, const char *k2, const char *v2)
+{
+	struct event e;
+
+	event_init(&e, t, wall_us());
+	if (k1 != NULL)
+		event_kv_str(&e, k1, v1);
+	if (k2 != NULL)
+		event_kv_str(&e, k2, v2);
+	emit(a, &e);
+}
+
+/* ---- what is in force: configuration, register, geodb ---------------- */
+
+static int
+hash_file(EVP_MD_CTX *md, const char *path)
+{
+	unsigned char buf[8192];
+	ssize_t n;
+	int fd;
+
+	if (path == NULL)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(md, buf, (size_t)n);
+	close(fd);
+	return n == 0 ? 0 : -1;
+}
+
+/*
+ * The policy hash names the exact rules behind a decision: the
+ * configuration file's bytes and the register's (as loaded).
+ */
+static void
+policy_hash(struct policy_state *p)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	snprintf(p->hash, sizeof(p->hash), "000000000000");
+	if (md == NULL)
+		return;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    hash_file(md, p->cfg->path) == 0 &&
+	    EVP_DigestUpdate(md, p->reg->sha256, sizeof(p->reg->sha256)) ==
+	    1 && EVP_DigestFinal_ex(md, d, &len) == 1)
+		for (int i = 0; i < 6; i++)
+			snprintf(p->hash + 2 * i, 3, "%02x", d[i]);
+	EVP_MD_CTX_free(md);
+}
+
+/*
+ * Loads a configuration and its register into a fresh policy_state.
+ * A missing register is an empty one (nothing is consented: fail closed).
+ */
+static int
+policy_load(struct agent *a, struct policy_state *p, bool config_too,
+    struct errlist *errs)
+{
+	memset(p, 0, sizeof(*p));
+	if (config_too || a->pol.cfg == NULL) {
+		if (a->config_path[0] != '\0')
+			p->cfg = config_load(a->config_path, errs);
+		else
+			p->cfg = config_default();
+		if (p->cfg == NULL)
+			return -1;
+	}
+	{
+		const struct config *c = p->cfg != NULL ? p->cfg : a->pol.cfg;
+
+		if (access(c->consent.register_path, F_OK) == -1 &&
+		    errno == ENOENT) {
+			p->reg = consent_register_empty();
+		} else {
+			p->reg = consent_load(c->consent.register_path,
+			    &c->policy.eea, errs);
+		}
+	}
+	if (p->reg == NULL) {
+		config_free(p->cfg);
+		p->cfg = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static struct geodb *
+geodb_load(const struct config *c, const char *path, char *err, size_t size)
+{
+	const char *cpath[16] = { NULL };
+
+	for (size_t i = 0; i < c->geodb.country_path.n && i < 15; i++)
+		cpath[i] = c->geodb.country_path.v[i];
+	return geodb_open(path, cpath, c->geodb.cache_size, err, size);
+}
+
+static void
+set_geodb(struct agent *a, struct geodb *g)
+{
+	const struct geodb_info *gi = geodb_get_info(g);
+
+	geodb_close(a->geo);
+	a->geo = g;
+	snprintf(a->geodb_tag, sizeof(a->geodb_tag), "%s/%.12s",
+	    gi->build_time, gi->sha256);
+}
+
+static void
+check_geodb_age(struct agent *a)
+{
+	const struct geodb_info *gi = geodb_get_info(a->geo);
+	int64_t now = wall_us() / USEC;
+	int64_t age = (now - (int64_t)gi->build_epoch) / 86400;
+	char days[32];
+
+	a->geodb_checked_s = now;
+	if (gi->build_epoch == 0 || age <= a->pol.cfg->geodb.max_age_days)
+		return;
+	snprintf(days, sizeof(days), "%lld", (long long)age);
+	{
+		struct event e;
+
+		event_init(&e, EV_GEODB_STALE, wall_us());
+		event_kv_str(&e, "path", a->geodb_path);
+		event_kv_str(&e, "geodb", a->geodb_tag);
+		event_kv_int(&e, "age_days", age);
+		event_kv_int(&e, "max_age_days",
+		    a->pol.cfg->geodb.max_age_days);
+		emit(a, &e);
+	}
+	log_warnx("%s is %s days old (geodb.max_age_days = %u): decisions "
+	    "rest on old data; update it", a->geodb_path, days,
+	    a->pol.cfg->geodb.max_age_days);
+}
+
+/* The first expiry after 'after' among the register's consents. */
+static int64_t
+next_expiry(const struct consent_register *r, int64_t after)
+{
+	int64_t next = INT64_MAX;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (!r->v[i].revoked && r->v[i].expires > after &&
+		    r->v[i].expires < next)
+			next = r->v[i].expires;
+	return next;
+}
+
+/* consent_expired at the exact moment a consent stops covering transfers. */
+static void
+check_consent_expiry(struct agent *a, int64_t now_s)
+{
+	const struct consent_register *r = a->pol.reg;
+
+	if (now_s < a->next_consent_expiry)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct consent *c = &r->v[i];
+		struct event e;
+
+		if (c->revoked || c->expires <= a->consent_checked ||
+		    c->expires > now_s)
+			continue;
+		event_init(&e, EV_CONSENT_EXPIRED, c->expires * USEC);
+		event_kv_str(&e, "consent", c->id);
+		event_kv_str(&e, "customer", c->customer);
+		event_kv_str(&e, "expires", c->expires_s);
+		event_kv_str(&e, "policy", a->pol.hash);
+		emit(a, &e);
+	}
+	a->consent_checked = now_s;
+	a->next_consent_expiry = next_expiry(r, now_s);
+}
+
+static void
+reset_consent_clock(struct agent *a, int64_t now_s)
+{
+	a->consent_checked = now_s;
+	a->next_consent_expiry = next_expiry(a->pol.reg, now_s);
+}
+
+static void
+emit_reloaded(struct agent *a, const char *what)
+{
+	struct event e;
+	size_t active = 0;
+	int64_t now = wall_us();
+
+	for (size_t i = 0; i < a->pol.reg->n; i++)
+		active += consent_active(&a->pol.reg->v[i], now / USEC);
+	event_init(&e, EV_CONFIG_RELOADED, now);
+	event_kv_str(&e, "what", what);
+	event_kv_str(&e, "config", a->config_path[0] ? a->config_path : NULL);
+	event_kv_str(&e, "register", a->pol.cfg->consent.register_path);
+	event_kv_int(&e, "scopes", (int64_t)a->pol.cfg->n_scopes);
+	event_kv_int(&e, "consents", (int64_t)a->pol.reg->n);
+	event_kv_int(&e, "consents_active", (int64_t)active);
+	event_kv_str(&e, "policy", a->pol.hash);
+	emit(a, &e);
+}
+
+static void
+emit_config_error(struct agent *a, const char *file, const char *errors,
+    const char *kept)
+{
+	struct event e;
+
+	event_init(&e, EV_CONFIG_ERROR, wall_us());
+	event_kv_str(&e, "file", file);
+	event_kv_str(&e, "error", errors);
+	event_kv_str(&e, "kept", kept);
+	event_kv_str(&e, "policy", a->pol.hash);
+	emit(a, &e);
+	log_warnx("%s: %s; %s", file, errors, kept);
+}
+
+/*
+ * Parse, validate, then swap: on any error the state in force stays and a
+ * config_error says why.
+ */
+static void
+reload(struct agent *a, unsigned what)
+{
+	struct errlist errs = { 0 };
+	struct policy_state p;
+	char joined[2048];
+
+	if (what & (RELOAD_CONFIG | RELOAD_REGISTER)) {
+		bool cfg = (what & RELOAD_CONFIG) != 0;
+
+		a->n.reloads++;
+		if (policy_load(a, &p, cfg, &errs) == -1) {
+			a->n.reload_failures++;
+			emit_config_error(a, cfg && a->config_path[0] ?
+			    a->config_path : a->pol.cfg->consent.register_path,
+			    errlist_join(&errs, joined, sizeof(joined)),
+			    "the configuration and register in force stay "
+			    "in force");
+			errlist_clear(&errs);
+		} else {
+			if (p.cfg == NULL) {	/* register only */
+				p.cfg = a->pol.cfg;
+				a->pol.cfg = NULL;
+			}
+			if (!a->opt.mode_set)
+				a->mode = p.cfg->agent.mode;
+			p.cfg->agent.mode = a->mode;
+			config_free(a->pol.cfg);
+			consent_register_free(a->pol.reg);
+			a->pol = p;
+			policy_hash(&a->pol);
+			reset_consent_clock(a, a->now_us / USEC);
+			emit_reloaded(a, cfg ? "config" : "register");
+			log_info("reloaded %s (policy %s)", cfg ? "configuration"
+			    : "consent register", a->pol.hash);
+		}
+	}
+	if (what & (RELOAD_GEODB | RELOAD_CONFIG)) {
+		const char *path = a->pol.cfg->geodb.path;
+		char err[512];
+		struct geodb *g;
+		struct stat st;
+
+		if (path == NULL)
+			path = a->geodb_path;
+		/* A config reload reopens the geodb only if its path changed. */
+		if (!(what & RELOAD_GEODB) && strcmp(path, a->geodb_path) == 0)
+			return;
+		if (stat(path, &st) == -1 && (what & RELOAD_GEODB) &&
+		    errno == ENOENT)
+			return;		/* mid-rename: the next event brings it */
+		if ((g = geodb_load(a->pol.cfg, path, err, sizeof(err))) ==
+		    NULL) {
+			a->n.reload_failures++;
+			emit_config_error(a, path, err, "the geodb in force "
+			    "stays in force");
+			return;
+		}
+		snprintf(a->geodb_path, sizeof(a->geodb_path), "%s", path);
+		set_geodb(a, g);
+		{
+			struct event e;
+
+			event_init(&e, EV_GEODB_RELOADED, wall_us());
+			event_kv_str(&e, "path", a->geodb_path);
+			event_kv_str(&e, "geodb", a->geodb_tag);
+			emit(a, &e);
+		}
+		check_geodb_age(a);
+	}
+}
+
+/* ---- direction -------------------------------------------------------- */
+
+static void
+refresh_host_addrs(struct agent *a, int64_t now_s)
+{
+	struct ifaddrs *ifa, *i;
+	struct netset *s;
+
+	a->host_addrs_at = now_s;
+	if (getifaddrs(&ifa) == -1)
+		return;
+	if ((s = netset_new()) == NULL) {
+		freeifaddrs(ifa);
+		return;
+	}
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		struct ipprefix p;
+
+		if (i->ifa_addr == NULL)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			ipaddr_from_v4(&p.addr, (const uint8_t *)
+			    &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr);
+			p.len = 128;
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			ipaddr_from_v6(&p.addr, (const uint8_t *)
+			    &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr);
+			p.len = 128;
+		} else {
+			continue;
+		}
+		netset_add(s, &p, 1);
+	}
+	freeifaddrs(ifa);
+	netset_free(a->host_addrs);
+	a->host_addrs = s;
+}
+
+static bool
+is_local(const struct agent *a, const struct ipaddr *x)
+{
+	if (a->all_local)
+		return true;
+	if (netset_lookup(a->pol.cfg->agent.local_set, x, NULL) >= 0)
+		return true;
+	return a->host_addrs != NULL && netset_lookup(a->host_addrs, x, NULL) >= 0;
+}
+
+/*
+ * Canonical key: both directions of a flow find one entry. Returns true
+ * when the packet runs from key.dst to key.src.
+ */
+static bool
+canonical_key(const struct packet *p, struct flow_key *k)
+{
+	int c = memcmp(&p->src, &p->dst, sizeof(p->src));
+	bool swap = c > 0 || (c == 0 && p->sport > p->dport);
+
+	memset(k, 0, sizeof(*k));
+	k->proto = p->proto;
+	if (!swap) {
+		k->src = p->src;
+		k->dst = p->dst;
+		k->sport = p->sport;
+		k->dport = p->dport;
+	} else {
+		k->src = p->dst;
+		k->dst = p->src;
+		k->sport = p->dport;
+		k->dport = p->sport;
+	}
+	return swap;
+}
+
+/*
+ * Did the packet's sender open this flow? A SYN says so, a SYN-ACK says the
+ * receiver did. A flow first seen after its handshake (*midstream) is
+ * judged all the same: the side whose port is privileged while the other's
+ * is not is the server; failing that, the local side (or the sender) is
+ * taken as the client, and the event's midstream flag tells the reader the
+ * direction was inferred.
+ */
+static bool
+opened_by_src(const struct agent *a, const struct packet *p, bool *midstream)
+{
+	bool sl, dl;
+
+	*midstream = false;
+	if (p->proto != IPPROTO_TCP)
+		return true;		/* UDP: the first sender opens */
+	if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		return true;
+	*midstream = true;
+	if (p->tcp_flags & TCP_SYN)
+		return false;		/* SYN-ACK */
+	if (p->sport < 1024 && p->dport >= 1024)
+		return false;		/* the sender is a server */
+	if (p->dport < 1024 && p->sport >= 1024)
+		return true;
+	if (a->all_local)
+		return true;
+	sl = is_local(a, &p->src);
+	dl = is_local(a, &p->dst);
+	return sl || !dl;
+}
+
+/* ---- decisions -------------------------------------------------------- */
+
+static void
+decide(struct agent *a, const struct packet *p, bool from_src,
+    const struct capture *cap, bool midstream, struct flow *fw)
+{
+	struct flow_facts facts;
+	struct geodb_result gr;
+	struct decision d;
+	struct event_flow ef;
+	struct event e;
+	enum event_type type;
+	bool v4;
+
+	memset(&facts, 0, sizeof(facts));
+	facts.proto = p->proto;
+	facts.src = from_src ? p->src : p->dst;
+	facts.dst = from_src ? p->dst : p->src;
+	facts.sport = from_src ? p->sport : p->dport;
+	facts.dport = from_src ? p->dport : p->sport;
+	facts.uid = -1;
+
+	v4 = ipaddr_is_v4(&facts.dst);
+	if (geodb_lookup(a->geo, v4 ? AF_INET : AF_INET6,
+	    v4 ? ipaddr_v4(&facts.dst) : facts.dst.b, &gr) == -1)
+		log_debug("geodb error on a lookup: treated as unknown");
+	facts.cc = gr.cc;
+
+	policy_decide(a->pol.cfg, a->pol.reg, &facts, a->now_us / USEC, &d);
+	fw->flags |= FLOW_DECIDED;
+	fw->verdict = (uint8_t)d.verdict;
+	fw->action = (uint8_t)d.action;
+	a->n.verdicts[d.verdict]++;
+
+	switch (d.verdict) {
+	case VERDICT_VIOLATION:
+		type = EV_VIOLATION;
+		break;
+	case VERDICT_UNSCOPED:
+		if (d.action == ACTION_NONE && !a->opt.verbose)
+			return;
+		type = EV_UNSCOPED;
+		break;
+	case VERDICT_ALLOW_CONSENT:
+		type = EV_CONSENT_TRANSFER;
+		break;
+	default:
+		if (!a->opt.verbose)
+			return;
+		type = EV_FLOW;
+		break;
+	}
+
+	memset(&ef, 0, sizeof(ef));
+	ef.verdict = policy_verdict_name(d.verdict);
+	ef.action = policy_action_name(d.action);
+	ef.proto = facts.proto;
+	ef.src = facts.src;
+	ef.dst = facts.dst;
+	ef.sport = facts.sport;
+	ef.dport = facts.dport;
+	ef.country = gr.cc;
+	ef.host = NULL;
+	ef.host_source = NULL;
+	if (d.scope != NULL) {
+		ef.scope = d.scope->name;
+		for (size_t i = 0; i < d.scope->customers.n &&
+		    i < EVENT_MAX_CUSTOMERS; i++)
+			ef.customers[ef.n_customers++] =
+			    d.scope->customers.v[i];
+	}
+	for (size_t i = 0; i < d.n_consents && i < EVENT_MAX_CONSENTS; i++)
+		ef.consents[ef.n_consents++] = d.consents[i]->id;
+	ef.uid = -1;
+	ef.pid = -1;
+	ef.iface = cap->live ? cap->name : NULL;
+	ef.midstream = midstream;
+	ef.reason = d.reason;
+	ef.geodb = a->geodb_tag;
+	ef.policy = a->pol.hash;
+
+	event_init(&e, type, a->now_us);
+	e.flow = &ef;
+	emit(a, &e);
+}
+
+static void
+handle_packet(struct agent *a, const struct capture *cap,
+    const struct pcap_pkthdr *h, const u_char *data)
+{
+	enum decode_error derr = DECODE_ERR_NONE;
+	struct packet p;
+	struct flow_key k;
+	struct flow *f;
+	bool swapped, from_src, outbound, midstream = false;
+	uint32_t now;
+
+	a->n.packets++;
+	a->n.bytes += h->len;
+	a->now_us = (int64_t)h->ts.tv_sec * USEC + h->ts.tv_usec;
+	now = (uint32_t)h->ts.tv_sec;
+
+	switch (decode_packet(cap->linktype, data, h->caplen, h->len, &p,
+	    &derr)) {
+	case DECODE_OK:
+		break;
+	case DECODE_OTHER:
+		a->n.other++;
+		return;
+	case DECODE_BAD:
+		a->n.decode_errors[derr]++;
+		return;
+	}
+	a->n.decoded++;
+
+	swapped = canonical_key(&p, &k);
+	if ((f = flow_table_lookup(a->flows, &k)) != NULL) {
+		/* The one hash lookup a known flow costs. */
+		bool from_initiator = ((f->flags & FLOW_REVERSED) != 0) ==
+		    swapped;
+
+		if (from_initiator && (f->flags & FLOW_OUTBOUND)) {
+			f->packets++;
+			f->bytes += p.ip_len;
+			f->payload_bytes += p.payload_len;
+		}
+		flow_table_touch(a->flows, f, now);
+		return;
+	}
+
+	/* A new flow: who opened it, and is that this host? */
+	if (p.proto == IPPROTO_TCP && (p.tcp_flags & TCP_RST))
+		return;		/* a reset opens nothing */
+	from_src = opened_by_src(a, &p, &midstream);
+	{
+		const struct ipaddr *init = from_src ? &p.src : &p.dst;
+		const struct ipaddr *resp = from_src ? &p.dst : &p.src;
+
+		outbound = a->all_local ||
+		    (is_local(a, init) && !is_local(a, resp));
+	}
+	if ((f = flow_table_insert(a->flows, &k, now, NULL, NULL)) == NULL)
+		return;
+	a->n.flows_new++;
+	/* canonical_key put the packet's src at key.dst when swapped */
+	if (from_src == swapped)
+		f->flags |= FLOW_REVERSED;
+	if (midstream)
+		f->flags |= FLOW_MIDSTREAM;
+	if (!outbound) {
+		f->flags |= FLOW_INBOUND;	/* remembered, never judged */
+		return;
+	}
+	f->flags |= FLOW_OUTBOUND;
+	a->n.flows_outbound++;
+	if (from_src) {
+		f->packets = 1;
+		f->bytes = p.ip_len;
+		f->payload_bytes = p.payload_len;
+	}
+	decide(a, &p, from_src, cap, midstream, f);
+}
+
+/* ---- periodic work ---------------------------------------------------- */
+
+static void
+emit_stats(struct agent *a, int64_t ts_us)
+{
+	struct flow_table_stats fs;
+	struct sink_stats ss;
+	struct event e;
+	uint64_t errs = 0;
+
+	flow_table_get_stats(a->flows, &fs);
+	sinks_get_stats(a->sinks, &ss);
+	event_init(&e, EV_STATS, ts_us);
+	event_kv_int(&e, "packets", (int64_t)a->n.packets);
+	event_kv_int(&e, "bytes", (int64_t)a->n.bytes);
+	event_kv_int(&e, "decoded", (int64_t)a->n.decoded);
+	event_kv_int(&e, "not_tcp_udp", (int64_t)a->n.other);
+	for (int i = 1; i < DECODE_ERR_COUNT; i++)
+		errs += a->n.decode_errors[i];
+	event_kv_int(&e, "decode_errors", (int64_t)errs);
+	for (int i = 1; i < DECODE_ERR_COUNT; i++)
+		if (a->n.decode_errors[i] > 0)
+			event_kv_int(&e, decode_error_name(i),
+			    (int64_t)a->n.decode_errors[i]);
+	event_kv_int(&e, "flows_active", (int64_t)fs.count);
+	event_kv_int(&e, "flows_new", (int64_t)a->n.flows_new);
+	event_kv_int(&e, "flows_outbound", (int64_t)a->n.flows_outbound);
+	event_kv_int(&e, "flows_evicted", (int64_t)fs.evicted);
+	event_kv_int(&e, "flows_expired", (int64_t)fs.expired);
+	for (int v = 0; v <= VERDICT_UNSCOPED; v++)
+		event_kv_int(&e, policy_verdict_name(v),
+		    (int64_t)a->n.verdicts[v]);
+	event_kv_int(&e, "events_suppressed", (int64_t)ss.suppressed);
+	event_kv_int(&e, "jsonl_errors", (int64_t)ss.jsonl_errors);
+	event_kv_int(&e, "exec_failed", (int64_t)ss.exec_failed);
+	event_kv_int(&e, "exec_dropped", (int64_t)ss.exec_dropped);
+	for (size_t i = 0; i < a->n_caps; i++) {
+		struct pcap_stat ps;
+
+		if (a->caps[i].live && pcap_stats(a->caps[i].pcap, &ps) == 0) {
+			static char key[AGENT_MAX_IFACES][80];
+
+			snprintf(key[i], sizeof(key[i]), "pcap_drops_%s",
+			    a->caps[i].name);
+			event_kv_int(&e, key[i], (int64_t)ps.ps_drop +
+			    ps.ps_ifdrop);
+		}
+	}
+	emit(a, &e);
+}
+
+static void
+tick(struct agent *a, int64_t now_us)
+{
+	int64_t now_s = now_us / USEC;
+
+	a->last_tick_s = now_s;
+	flow_table_expire(a->flows, (uint32_t)now_s, a->idle_timeout,
+	    EXPIRE_PER_TICK, NULL, NULL);
+	check_consent_expiry(a, now_s);
+	sinks_flush(a->sinks, now_us);
+	sinks_reap(a->sinks);
+	if (a->next_stats_s == 0)
+		a->next_stats_s = now_s + a->pol.cfg->alerts.stats_interval;
+	if (now_s >= a->next_stats_s) {
+		emit_stats(a, now_us);
+		a->next_stats_s = now_s + a->pol.cfg->alerts.stats_interval;
+	}
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+static void
+emit_lifecycle(struct agent *a, enum event_type t, const char *reason)
+{
+	struct event e;
+
+	event_init(&e, t, wall_us());
+	event_kv_str(&e, "mode", config_mode_name(a->mode));
+	event_kv_str(&e, "source", a->opt.pcap_file ? "file" : "live");
+	if (a->opt.pcap_file != NULL)
+		event_kv_str(&e, "file", a->opt.pcap_file);
+	event_kv_str(&e, "reason", reason);
+	event_kv_str(&e, "geodb", a->geodb_tag);
+	event_kv_str(&e, "policy", a->pol.hash);
+	emit(a, &e);
+}
+
+struct agent *
+agent_new(const struct agent_options *o, char *err, size_t errsize,
+    int *status)
+{
+	struct errlist errs = { 0 };
+	struct sink_options so;
+	struct agent *a;
+	const char *dbpath;
+	char joined[4096];
+
+	*status = EXIT_RUNTIME;
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	a->opt = *o;
+	if (o->config_path != NULL)
+		snprintf(a->config_path, sizeof(a->config_path), "%s",
+		    o->config_path);
+	else if (access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		snprintf(a->config_path, sizeof(a->config_path), "%s",
+		    CONFIG_DEFAULT_PATH);
+
+	if (policy_load(a, &a->pol, true, &errs) == -1) {
+		snprintf(err, errsize, "%s", errlist_join(&errs, joined,
+		    sizeof(joined)));
+		errlist_clear(&errs);
+		*status = EXIT_INVALID;
+		goto fail;
+	}
+	a->mode = o->mode_set ? o->mode : a->pol.cfg->agent.mode;
+	a->pol.cfg->agent.mode = a->mode;
+	policy_hash(&a->pol);
+
+	dbpath = a->pol.cfg->geodb.path;
+	if (dbpath == NULL)
+		dbpath = cli_geodb_path(a->pol.cfg);
+	snprintf(a->geodb_path, sizeof(a->geodb_path), "%s", dbpath);
+	{
+		struct geodb *g = geodb_load(a->pol.cfg, a->geodb_path, err,
+		    errsize);
+
+		if (g == NULL) {
+			*status = EXIT_INVALID;
+			goto fail;
+		}
+		set_geodb(a, g);
+	}
+
+	a->idle_timeout = a->pol.cfg->agent.flow_idle_timeout;
+	if ((a->flows = flow_table_new(a->pol.cfg->agent.flow_capacity)) ==
+	    NULL) {
+		snprintf(err, errsize, "cannot allocate a flow table of %u "
+		    "flows (%zu MiB): lower agent.flow_capacity",
+		    a->pol.cfg->agent.flow_capacity,
+		    flow_table_memory(a->pol.cfg->agent.flow_capacity) >> 20);
+		goto fail;
+	}
+
+	memset(&so, 0, sizeof(so));
+	so.to_stdout = o->pcap_file != NULL || a->pol.cfg->alerts.to_stdout;
+	so.stdout_format = o->stdout_format;
+	so.syslog = a->pol.cfg->alerts.syslog;
+	so.jsonl = a->pol.cfg->alerts.jsonl;
+	so.exec = a->pol.cfg->alerts.exec;
+	so.dedup_window = a->pol.cfg->alerts.dedup_window;
+	if ((a->sinks = sinks_open(&so, err, errsize)) == NULL) {
+		/* Evidence that cannot be written must not be lost quietly. */
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", err);
+		so.jsonl = NULL;
+		if ((a->sinks = sinks_open(&so, err, errsize)) == NULL)
+			goto fail;
+		log_warnx("%s: events go to the other sinks only", why);
+		emit_simple(a, EV_SINK_ERROR, "sink", "jsonl", "error", why);
+	}
+
+	if (o->pcap_file != NULL && a->pol.cfg->agent.local_networks.n == 0) {
+		a->all_local = true;
+		log_warnx("agent.local_networks is empty: the initiator of "
+		    "every flow in %s is taken to be this host",
+		    o->pcap_file);
+	}
+	return a;
+fail:
+	agent_free(a);
+	return NULL;
+}
+
+void
+agent_free(struct agent *a)
+{
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < a->n_caps; i++)
+		capture_close(&a->caps[i]);
+	sinks_close(a->sinks);
+	flow_table_free(a->flows);
+	geodb_close(a->geo);
+	netset_free(a->host_addrs);
+	config_free(a->pol.cfg);
+	consent_register_free(a->pol.reg);
+	free(a);
+}
+
+struct dispatch_ctx {
+	struct agent *a;
+	const struct capture *cap;
+};
+
+static void
+on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct dispatch_ctx *ctx = (struct dispatch_ctx *)(void *)user;
+	struct agent *a = ctx->a;
+
+	handle_packet(a, ctx->cap, h, data);
+	if (a->now_us / USEC != a->last_tick_s)
+		tick(a, a->now_us);
+}
+
+int
+agent_run_offline(struct agent *a)
+{
+	struct dispatch_ctx ctx;
+	char err[PCAP_ERRBUF_SIZE + 512];
+	int rc, status = EXIT_OK;
+
+	if (capture_open_file(&a->caps[0], a->opt.pcap_file, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return EXIT_INVALID;
+	}
+	a->n_caps = 1;
+	emit_lifecycle(a, EV_AGENT_STARTED, "replay");
+	check_geodb_age(a);
+	a->last_tick_s = -1;
+	reset_consent_clock(a, 0);
+	a->consent_checked = INT64_MIN;
+	a->next_consent_expiry = next_expiry(a->pol.reg, INT64_MIN);
+	ctx.a = a;
+	ctx.cap = &a->caps[0];
+	rc = pcap_loop(a->caps[0].pcap, -1, on_packet, (u_char *)&ctx);
+	if (rc == PCAP_ERROR) {
+		snprintf(err, sizeof(err), "capture %s: %s", a->opt.pcap_file,
+		    pcap_geterr(a->caps[0].pcap));
+		emit_simple(a, EV_CAPTURE_ERROR, "source", a->opt.pcap_file,
+		    "error", pcap_geterr(a->caps[0].pcap));
+		log_warnx("%s", err);
+		status = EXIT_INVALID;
+	}
+	if (a->now_us > 0) {
+		sinks_flush(a->sinks, -1);
+		emit_stats(a, a->now_us);
+	}
+	emit_lifecycle(a, EV_AGENT_STOPPED, status == EXIT_OK ?
+	    "end of capture" : "capture error");
+	return status;
+}
+
+/* ---- live ------------------------------------------------------------- */
+
+struct watch {
+	int wd;
+	char dir[PATH_MAX];
+	char name[NAME_MAX + 1];
+	unsigned what;
+};
+
+static int
+add_watch(int ifd, struct watch *w, const char *path, unsigned what)
+{
+	const char *slash;
+
+	if (path == NULL)
+		return -1;
+	slash = strrchr(path, '/');
+	if (slash == NULL) {
+		snprintf(w->dir, sizeof(w->dir), ".");
+		snprintf(w->name, sizeof(w->name), "%s", path);
+	} else {
+		snprintf(w->dir, sizeof(w->dir), "%.*s",
+		    (int)(slash - path == 0 ? 1 : slash - path), path);
+		snprintf(w->name, sizeof(w->name), "%s", slash + 1);
+	}
+	w->what = what;
+	w->wd = inotify_add_watch(ifd, w->dir, IN_CLOSE_WRITE | IN_MOVED_TO |
+	    IN_CREATE | IN_DELETE | IN_ATTRIB);
+	return w->wd;
+}
+
+static unsigned
+read_inotify(int ifd, const struct watch *w, size_t nw)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	unsigned what = 0;
+	ssize_t n;
+
+	while ((n = read(ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)(void *)p;
+
+			for (size_t i = 0; i < nw; i++)
+				if (w[i].wd == ev->wd && ev->len > 0 &&
+				    strcmp(ev->name, w[i].name) == 0)
+					what |= w[i].what;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return what;
+}
+
+static void
+setup_watches(struct agent *a, int ifd, struct watch *w, size_t *nw)
+{
+	for (size_t i = 0; i < *nw; i++)
+		if (w[i].wd >= 0)
+			inotify_rm_watch(ifd, w[i].wd);
+	*nw = 0;
+	if (a->config_path[0] != '\0' &&
+	    add_watch(ifd, &w[*nw], a->config_path, RELOAD_CONFIG) >= 0)
+		(*nw)++;
+	if (add_watch(ifd, &w[*nw], a->pol.cfg->consent.register_path,
+	    RELOAD_REGISTER) >= 0)
+		(*nw)++;
+	if (add_watch(ifd, &w[*nw], a->geodb_path, RELOAD_GEODB) >= 0)
+		(*nw)++;
+}
+
+static int
+open_live(struct agent *a)
+{
+	const char *any[] = { "any" };
+	const char *const *names;
+	size_t n;
+	char warn[512], err[512];
+
+	if (a->opt.n_ifaces > 0) {
+		names = a->opt.ifaces;
+		n = a->opt.n_ifaces;
+	} else if (a->pol.cfg->agent.interfaces.n > 0) {
+		names = (const char *const *)a->pol.cfg->agent.interfaces.v;
+		n = a->pol.cfg->agent.interfaces.n;
+	} else {
+		names = any;
+		n = 1;
+	}
+	for (size_t i = 0; i < n && i < AGENT_MAX_IFACES; i++) {
+		if (capture_open_live(&a->caps[a->n_caps], names[i], warn,
+		    sizeof(warn), err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			emit_simple(a, EV_CAPTURE_ERROR, "iface", names[i],
+			    "error", err);
+			return -1;
+		}
+		if (warn[0] != '\0')
+			log_warnx("%s", warn);
+		a->n_caps++;
+	}
+	return 0;
+}
+
+int
+agent_run_live(struct agent *a)
+{
+	struct watch watches[3];
+	size_t nw = 0;
+	struct pollfd pfd[AGENT_MAX_IFACES + 2];
+	sigset_t mask;
+	int sfd, ifd, status = EXIT_OK;
+	unsigned pending = 0;
+	int64_t pending_at = 0;
+	bool running = true;
+	const char *stop_reason = "stopped";
+
+	if (a->mode == MODE_ENFORCE) {
+		log_warnx("enforce mode needs the nftables enforcement of this "
+		    "agent, which this build does not have; run with --mode "
+		    "monitor");
+		return EXIT_INVALID;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
+	    (ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		log_warn("signalfd/inotify");
+		return EXIT_RUNTIME;
+	}
+	if (open_live(a) == -1) {
+		close(sfd);
+		close(ifd);
+		return EXIT_RUNTIME;
+	}
+	a->now_us = wall_us();
+	refresh_host_addrs(a, a->now_us / USEC);
+	setup_watches(a, ifd, watches, &nw);
+	reset_consent_clock(a, a->now_us / USEC);
+	emit_lifecycle(a, EV_AGENT_STARTED, "started");
+	check_geodb_age(a);
+	log_info("watching %zu interface%s in %s mode (policy %s, geodb %s)",
+	    a->n_caps, a->n_caps == 1 ? "" : "s", config_mode_name(a->mode),
+	    a->pol.hash, a->geodb_tag);
+
+	while (running) {
+		size_t np = 0;
+		int n;
+
+		for (size_t i = 0; i < a->n_caps; i++) {
+			pfd[np].fd = a->caps[i].fd;
+			pfd[np++].events = POLLIN;
+		}
+		pfd[np].fd = sfd;
+		pfd[np++].events = POLLIN;
+		pfd[np].fd = ifd;
+		pfd[np++].events = POLLIN;
+
+		n = poll(pfd, np, 200);
+		if (n == -1 && errno != EINTR) {
+			log_warn("poll");
+			status = EXIT_RUNTIME;
+			break;
+		}
+		for (size_t i = 0; n > 0 && i < a->n_caps; i++) {
+			struct dispatch_ctx ctx = { a, &a->caps[i] };
+
+			if (!(pfd[i].revents & (POLLIN | POLLERR)))
+				continue;
+			if (pcap_dispatch(a->caps[i].pcap, 1024, on_packet,
+			    (u_char *)&ctx) == PCAP_ERROR) {
+				emit_simple(a, EV_CAPTURE_ERROR, "iface",
+				    a->caps[i].name, "error",
+				    pcap_geterr(a->caps[i].pcap));
+				log_warnx("%s: %s", a->caps[i].name,
+				    pcap_geterr(a->caps[i].pcap));
+				status = EXIT_RUNTIME;
+				running = false;
+				stop_reason = "capture error";
+			}
+		}
+		if (pfd[a->n_caps].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				switch (si.ssi_signo) {
+				case SIGHUP:
+					sinks_reopen(a->sinks);
+					pending |= RELOAD_CONFIG |
+					    RELOAD_REGISTER | RELOAD_GEODB;
+					pending_at = 0;
+					break;
+				case SIGTERM:
+				case SIGINT:
+					running = false;
+					stop_reason = si.ssi_signo == SIGTERM ?
+					    "SIGTERM" : "SIGINT";
+					break;
+				case SIGCHLD:
+					sinks_reap(a->sinks);
+					break;
+				}
+			}
+		}
+		if (pfd[a->n_caps + 1].revents & POLLIN) {
+			unsigned w = read_inotify(ifd, watches, nw);
+
+			if (w != 0) {
+				pending |= w;
+				pending_at = wall_us() + RELOAD_SETTLE_US;
+			}
+		}
+
+		a->now_us = wall_us();
+		if (pending != 0 && a->now_us >= pending_at) {
+			unsigned what = pending;
+
+			pending = 0;
+			if ((what & RELOAD_CONFIG) && (what & RELOAD_REGISTER))
+				what &= ~(unsigned)RELOAD_REGISTER;
+			reload(a, what);
+			setup_watches(a, ifd, watches, &nw);
+		}
+		if (a->now_us / USEC != a->last_tick_s) {
+			tick(a, a->now_us);
+			if (a->now_us / USEC - a->host_addrs_at >=
+			    HOSTADDR_REFRESH)
+				refresh_host_addrs(a, a->now_us / USEC);
+			if (a->now_us / USEC - a->geodb_checked_s >=
+			    GEODB_STALE_EVERY)
+				check_geodb_age(a);
+		}
+	}
+	sinks_flush(a->sinks, -1);
+	emit_stats(a, wall_us());
+	emit_lifecycle(a, EV_AGENT_STOPPED, stop_reason);
+	close(sfd);
+	close(ifd);
+	(void)unused_signal;
+	return status;
+}
