@@ -613,6 +613,8 @@ handle_packet(struct agent *a, const struct capture *cap,
 	a->n.bytes += h->len;
 	a->now_us = (int64_t)h->ts.tv_sec * USEC + h->ts.tv_usec;
 	now = (uint32_t)h->ts.tv_sec;
+	/* An expiry is reported before the first decision it changes. */
+	check_consent_expiry(a, h->ts.tv_sec);
 
 	switch (decode_packet(cap->linktype, data, h->caplen, h->len, &p,
 	    &derr)) {

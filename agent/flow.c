@@ -301,38 +301,6 @@ flow_remove(struct flow_table *t, struct flow *f)
 }
 
 /*
- * Eviction and expiry take flows from the stale end one after the other,
- * and each removal needs three scattered cache lines: the flow, its
- * bucket and its LRU successor (to unlink it). At a million flows each is
- * a trip to DRAM, so while removing one flow we ask for what removing the
- * next one will need: its bucket, and its successor. The next flow itself
- * was asked for on the previous round. A flow touched in between just
- * makes the hint useless, never wrong.
- */
-static inline void
-flow_prefetch_stale(const struct flow_table *t)
-{
-#ifdef __GNUC__
-	const struct flow *f;
-
-	if (t->lru_stale == FLOW_NIL)
-		return;
-	f = &t->flows[t->lru_stale];
-	__builtin_prefetch(&t->buckets[flow_hash(t, &f->key) & t->mask]);
-	if (f->lru_next != FLOW_NIL) {
-		/* 88 bytes span two or three lines: the key's, and the links'. */
-		const char *n = (const char *)&t->flows[f->lru_next];
-
-		__builtin_prefetch(n);
-		__builtin_prefetch(n + sizeof(struct flow_key) - 1);
-		__builtin_prefetch(n + sizeof(struct flow) - 1);
-	}
-#else
-	(void)t;
-#endif
-}
-
-/*
  * Seconds since last_seen. A last_seen ahead of now means the clock went
  * backwards; such a flow counts as just seen rather than as 4 billion
  * seconds old, which would expire the whole table at once.
@@ -373,7 +341,6 @@ flow_table_insert(struct flow_table *t, const struct flow_key *k,
 			evict(f, arg);
 		flow_remove(t, f);
 		t->evicted++;
-		flow_prefetch_stale(t);
 	}
 	i = t->free_head;
 	f = &t->flows[i];
@@ -435,7 +402,6 @@ flow_table_expire(struct flow_table *t, uint32_t now, uint32_t idle,
 			fn(f, arg);
 		flow_remove(t, f);
 		t->expired++;
-		flow_prefetch_stale(t);
 		n++;
 	}
 	return n;

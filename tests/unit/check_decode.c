@@ -1302,6 +1302,31 @@ START_TEST(test_udp_length)
 }
 END_TEST
 
+/*
+ * Regression: a capture that ended inside the UDP checksum read ports and
+ * length fine, and payload_caplen underflowed to about 4 G.
+ */
+START_TEST(test_udp_header_without_checksum)
+{
+	struct pkt k;
+	struct packet p;
+	enum decode_error e;
+	uint32_t cut;
+
+	begin(&k);
+	eth(&k, 0x0800);
+	ip4(&k, PROTO_UDP, 0, 0);
+	udp(&k, 1, 53);
+	payload(&k, 12);
+	finish(&k);
+	for (cut = 1; cut <= 2; cut++) {
+		ck_assert_int_eq(dec(DECODE_LINK_ETHERNET, &k, k.pay_off - cut,
+		    k.n, &p, &e), DECODE_BAD);
+		ck_assert_int_eq(e, DECODE_ERR_L4_TRUNCATED);
+	}
+}
+END_TEST
+
 START_TEST(test_payload_lengths)
 {
 	struct pkt k;
@@ -1682,6 +1707,7 @@ decode_suite(void)
 	tcase_add_test(tc, test_ipv6_payload_length_zero);
 	tcase_add_test(tc, test_tcp_bad_offset);
 	tcase_add_test(tc, test_udp_length);
+	tcase_add_test(tc, test_udp_header_without_checksum);
 	tcase_add_test(tc, test_payload_lengths);
 	tcase_add_test(tc, test_link_truncated);
 	tcase_add_loop_test(tc, test_truncation_sweep, 0,
