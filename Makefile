@@ -131,6 +131,12 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: deps $(FUZZ_BIN) $(TOOL_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 
+# The README's first command: replay the bundled demo through the agent.
+demo: deps all $(O)/tools/pcapgen
+	@$(O)/tools/pcapgen deploy/demo/flows.txt build/demo.pcap
+	@echo "== eeaguard agent -r build/demo.pcap -c deploy/demo/eeaguard.conf -v --format text"
+	@$(BIN) agent -r build/demo.pcap -c deploy/demo/eeaguard.conf -v --format text
+
 install: $(BIN) build/country.mmdb
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/eeaguard
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/eeaguard

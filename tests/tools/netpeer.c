@@ -1,0 +1,174 @@
+/* Test peer for live tests: a bounded TCP listener that counts bytes, and a client. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ *   netpeer listen ADDR PORT SECONDS
+ *	accepts connections for SECONDS, then prints "received N" (payload
+ *	bytes over all connections) and "connections N" and exits.
+ *   netpeer connect ADDR PORT BYTES DELAY_MS SECONDS
+ *	connects, waits DELAY_MS (a WAN round trip), sends BYTES, and prints
+ *	"sent N" or "error: ..." (e.g. "error: Connection reset by peer").
+ *	Exits 0 when every byte was sent, 1 otherwise. Never runs longer than
+ *	SECONDS.
+ * Addresses must be literal; the tests use documentation ranges only.
+ */
+
+static int
+sockaddr_of(const char *addr, const char *port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	int p = atoi(port);
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)p);
+		*len = sizeof(*s4);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)p);
+		*len = sizeof(*s6);
+		return AF_INET6;
+	}
+	return -1;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+do_listen(const char *addr, const char *port, double seconds)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct pollfd pfd[65];
+	int fam, n = 1, one = 1;
+	long long received = 0, conns = 0;
+	double end = now() + seconds;
+
+	if ((fam = sockaddr_of(addr, port, &ss, &len)) == -1)
+		return 2;
+	pfd[0].fd = socket(fam, SOCK_STREAM, 0);
+	setsockopt(pfd[0].fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(pfd[0].fd, (struct sockaddr *)&ss, len) == -1 ||
+	    listen(pfd[0].fd, 64) == -1) {
+		fprintf(stderr, "netpeer: %s:%s: %s\n", addr, port,
+		    strerror(errno));
+		return 2;
+	}
+	pfd[0].events = POLLIN;
+	printf("listening\n");
+	fflush(stdout);
+	while (now() < end) {
+		if (poll(pfd, (nfds_t)n, 100) <= 0)
+			continue;
+		if ((pfd[0].revents & POLLIN) && n < 65) {
+			pfd[n].fd = accept(pfd[0].fd, NULL, NULL);
+			pfd[n].events = POLLIN;
+			if (pfd[n].fd >= 0) {
+				n++;
+				conns++;
+			}
+		}
+		for (int i = 1; i < n; i++) {
+			char buf[65536];
+			ssize_t r;
+
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = read(pfd[i].fd, buf, sizeof(buf));
+			if (r > 0) {
+				received += r;
+				continue;
+			}
+			close(pfd[i].fd);
+			pfd[i--] = pfd[--n];
+		}
+	}
+	printf("received %lld\nconnections %lld\n", received, conns);
+	return 0;
+}
+
+static int
+do_connect(const char *addr, const char *port, long bytes, long delay_ms,
+    double seconds)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct timeval tv = { (time_t)seconds, 0 };
+	char buf[4096];
+	long sent = 0;
+	int fd, fam;
+
+	signal(SIGPIPE, SIG_IGN);
+	alarm((unsigned)seconds + 1);
+	if ((fam = sockaddr_of(addr, port, &ss, &len)) == -1)
+		return 2;
+	fd = socket(fam, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
+		printf("error: %s\n", strerror(errno));
+		return 1;
+	}
+	usleep((useconds_t)delay_ms * 1000);
+	memset(buf, 'x', sizeof(buf));
+	while (sent < bytes) {
+		size_t chunk = (size_t)(bytes - sent) < sizeof(buf) ?
+		    (size_t)(bytes - sent) : sizeof(buf);
+		ssize_t w = write(fd, buf, chunk);
+
+		if (w <= 0) {
+			printf("error: %s\n", strerror(errno));
+			close(fd);
+			return 1;
+		}
+		sent += w;
+	}
+	/* Let a reset that is on its way arrive before declaring success. */
+	usleep(100000);
+	if (write(fd, "", 0) == -1 || recv(fd, buf, 1, MSG_DONTWAIT) == 0 ||
+	    errno == ECONNRESET) {
+		if (errno == ECONNRESET || errno == EPIPE) {
+			printf("error: %s\n", strerror(errno));
+			close(fd);
+			return 1;
+		}
+	}
+	printf("sent %ld\n", sent);
+	close(fd);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 5 && strcmp(argv[1], "listen") == 0)
+		return do_listen(argv[2], argv[3], atof(argv[4]));
+	if (argc == 7 && strcmp(argv[1], "connect") == 0)
+		return do_connect(argv[2], argv[3], atol(argv[4]),
+		    atol(argv[5]), atof(argv[6]));
+	fprintf(stderr, "usage: netpeer listen ADDR PORT SECONDS\n"
+	    "       netpeer connect ADDR PORT BYTES DELAY_MS SECONDS\n");
+	return 2;
+}
