@@ -461,8 +461,18 @@ is_local(const struct agent *a, const struct ipaddr *x)
 static bool
 canonical_key(const struct packet *p, struct flow_key *k)
 {
-	int c = memcmp(&p->src, &p->dst, sizeof(p->src));
-	bool swap = c > 0 || (c == 0 && p->sport > p->dport);
+	uint64_t s[2], d[2];
+	bool swap;
+
+	/* Any total order will do; two word compares beat a memcmp call. */
+	memcpy(s, p->src.b, 16);
+	memcpy(d, p->dst.b, 16);
+	if (s[0] != d[0])
+		swap = s[0] > d[0];
+	else if (s[1] != d[1])
+		swap = s[1] > d[1];
+	else
+		swap = p->sport > p->dport;
 
 	memset(k, 0, sizeof(*k));
 	k->proto = p->proto;
@@ -614,7 +624,8 @@ handle_packet(struct agent *a, const struct capture *cap,
 	a->now_us = (int64_t)h->ts.tv_sec * USEC + h->ts.tv_usec;
 	now = (uint32_t)h->ts.tv_sec;
 	/* An expiry is reported before the first decision it changes. */
-	check_consent_expiry(a, h->ts.tv_sec);
+	if (h->ts.tv_sec >= a->next_consent_expiry)
+		check_consent_expiry(a, h->ts.tv_sec);
 
 	switch (decode_packet(cap->linktype, data, h->caplen, h->len, &p,
 	    &derr)) {

@@ -76,7 +76,10 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct flow_key *k);
 struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *k,
     uint32_t now, void (*evict)(struct flow *, void *), void *arg);
 
-/* Marks f seen at now (moves it to the fresh end of the LRU list). */
+/*
+ * Marks f seen at now: moves it to the fresh end of the LRU list when its
+ * second changes (order within one second is insertion order).
+ */
 void flow_table_touch(struct flow_table *t, struct flow *f, uint32_t now);
 
 /*

@@ -64,6 +64,7 @@ struct dedup_key {
 
 struct dedup_entry {
 	int32_t next;			/* bucket chain, or free list */
+	int32_t older, newer;		/* the age list, by window start */
 	bool used;
 	struct dedup_key key;
 	int64_t start;			/* window start, event time (us) */
@@ -102,6 +103,7 @@ struct sinks {
 	struct dedup_entry *dedup;
 	int32_t *buckets;
 	int32_t free_head;
+	int32_t oldest, newest;		/* ends of the age list; -1 = empty */
 	char *dedup_json;		/* SINK_DEDUP_SLOTS x SINK_DEDUP_LINE */
 	char *dedup_text;		/* only for a text stdout */
 	uint64_t seed;
@@ -682,6 +684,39 @@ dedup_find(struct sinks *s, const struct dedup_key *k)
 	return NULL;
 }
 
+/*
+ * The age list keeps entries in the order their windows started, so the
+ * entry to evict and the windows that ended are found at its old end
+ * without scanning the table.
+ */
+static void
+dedup_age_remove(struct sinks *s, struct dedup_entry *d)
+{
+	if (d->older != -1)
+		s->dedup[d->older].newer = d->newer;
+	else
+		s->oldest = d->newer;
+	if (d->newer != -1)
+		s->dedup[d->newer].older = d->older;
+	else
+		s->newest = d->older;
+	d->older = d->newer = -1;
+}
+
+static void
+dedup_age_append(struct sinks *s, struct dedup_entry *d)
+{
+	int32_t idx = (int32_t)(d - s->dedup);
+
+	d->older = s->newest;
+	d->newer = -1;
+	if (s->newest != -1)
+		s->dedup[s->newest].newer = idx;
+	else
+		s->oldest = idx;
+	s->newest = idx;
+}
+
 static void
 dedup_unlink(struct sinks *s, struct dedup_entry *d)
 {
@@ -691,6 +726,7 @@ dedup_unlink(struct sinks *s, struct dedup_entry *d)
 	while (*pp != idx)
 		pp = &s->dedup[*pp].next;
 	*pp = d->next;
+	dedup_age_remove(s, d);
 	d->used = false;
 	d->next = s->free_head;
 	s->free_head = idx;
@@ -745,12 +781,9 @@ dedup_insert(struct sinks *s, const struct dedup_key *k, int64_t ts)
 {
 	struct dedup_entry *d, *old = NULL;
 	int32_t idx;
-	size_t i;
 
 	if (s->free_head == -1) {
-		for (i = 0; i < SINK_DEDUP_SLOTS; i++)
-			if (old == NULL || s->dedup[i].start < old->start)
-				old = &s->dedup[i];
+		old = &s->dedup[s->oldest];
 		dedup_flush_entry(s, old);
 		dedup_unlink(s, old);
 	}
@@ -763,6 +796,7 @@ dedup_insert(struct sinks *s, const struct dedup_key *k, int64_t ts)
 	d->start = ts;
 	d->next = s->buckets[k->hash & (SINK_DEDUP_BUCKETS - 1)];
 	s->buckets[k->hash & (SINK_DEDUP_BUCKETS - 1)] = idx;
+	dedup_age_append(s, d);
 	return d;
 }
 
@@ -832,6 +866,8 @@ sinks_emit(struct sinks *s, const struct event *e)
 	n = d->pending;
 	d->pending = 0;
 	d->start = e->ts_us;
+	dedup_age_remove(s, d);
+	dedup_age_append(s, d);
 	s->st.emitted++;
 	sink_emit_now(s, e, n);
 }
@@ -839,16 +875,17 @@ sinks_emit(struct sinks *s, const struct event *e)
 void
 sinks_flush(struct sinks *s, int64_t now_us)
 {
-	size_t i;
-
 	if (s->window_us == 0)
 		return;
-	/* An ended window is forgotten too: the next event is written anyway. */
-	for (i = 0; i < SINK_DEDUP_SLOTS; i++) {
-		struct dedup_entry *d = &s->dedup[i];
+	/*
+	 * An ended window is forgotten too: the next event is written anyway.
+	 * Oldest first; event times that run backwards only delay a flush.
+	 */
+	while (s->oldest != -1) {
+		struct dedup_entry *d = &s->dedup[s->oldest];
 
-		if (!d->used || (now_us >= 0 && d->start + s->window_us > now_us))
-			continue;
+		if (now_us >= 0 && d->start + s->window_us > now_us)
+			break;
 		dedup_flush_entry(s, d);
 		dedup_unlink(s, d);
 	}
@@ -867,6 +904,7 @@ sinks_open(const struct sink_options *o, char *err, size_t errsize)
 		return NULL;
 	}
 	s->jsonl_fd = -1;
+	s->oldest = s->newest = -1;
 	s->to_stdout = o->to_stdout;
 	s->stdout_format = o->stdout_format;
 	if (o->jsonl != NULL && o->jsonl[0] != '\0') {

@@ -4,8 +4,22 @@
 set -eu
 cd "$(dirname "$0")/../.."
 : "${EEAGUARD:=build/eeaguard}" "${TOOLS:=build/tools}"
+: "${BENCH_PACKETS:=3000000}"
 tmp=$(mktemp -d /tmp/eeaguard-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+
+# secs CMD...: wall seconds of one run (stdout discarded)
+secs() {
+	"$TOOLS/runstat" "$@" 2>&1 >/dev/null | sed -n 's/^runstat: \([0-9.]*\) s.*/\1/p'
+}
+# best3 CMD...: the fastest of three runs
+best3() {
+	a=$(secs "$@"); b=$(secs "$@"); c=$(secs "$@")
+	printf '%s\n%s\n%s\n' "$a" "$b" "$c" | sort -n | head -1
+}
+rss() {
+	"$TOOLS/runstat" "$@" 2>&1 >/dev/null | sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p'
+}
 
 echo "== world country database build (tor-geoipdb, IPv4 + IPv6)"
 s=$(date +%s.%N)
@@ -19,3 +33,22 @@ awk -v s="$s" -v m="$m" -v e="$e" -v z="$(stat -c %s "$tmp/w.mmdb")" 'BEGIN {
 
 echo "== lookups and decisions"
 "$TOOLS/bench_rules" build/country.mmdb deploy/eeaguard.conf deploy/consent.conf
+
+echo "== agent replay: $BENCH_PACKETS packets (SYNs, data, DNS), snap 96"
+"$TOOLS/pcapgen" --bench 0 "$tmp/empty.pcap" 2>/dev/null || printf 'start 2026-01-01T00:00:00Z\n' | "$TOOLS/pcapgen" - "$tmp/empty.pcap"
+start=$(best3 "$EEAGUARD" agent -r "$tmp/empty.pcap" -c tests/bench/agent.conf)
+for flows in 2000 100000; do
+	"$TOOLS/pcapgen" --bench "$BENCH_PACKETS" --flows "$flows" --snap 96 "$tmp/b.pcap"
+	base=$(best3 "$TOOLS/pcapread" "$tmp/b.pcap")
+	agent=$(best3 "$EEAGUARD" agent -r "$tmp/b.pcap" -c tests/bench/agent.conf)
+	awk -v n="$BENCH_PACKETS" -v f="$flows" -v b="$base" -v a="$agent" -v s="$start" 'BEGIN {
+		printf "  %6d flows: bare libpcap read %.3f s (%.2f Mpps); agent %.3f s (%.2f Mpps)\n", f, b, n / b / 1e6, a, n / a / 1e6
+		printf "               ratio agent/bare %.2f end to end; %.2f after start-up (%.3f s: geodb check, flow table)\n", b / a, b / (a - s), s }'
+	rm -f "$tmp/b.pcap"
+done
+
+echo "== memory: 1,000,000 flows in the table"
+"$TOOLS/pcapgen" --bench 1100000 --flows 1000000 --snap 96 "$tmp/m.pcap"
+kib=$(rss "$EEAGUARD" agent -r "$tmp/m.pcap" -c tests/bench/agent.conf)
+base=$(rss "$TOOLS/pcapread" "$tmp/m.pcap")
+awk -v k="$kib" -v b="$base" 'BEGIN { printf "  peak RSS %.1f MiB (bare libpcap read %.1f MiB)\n", k / 1024, b / 1024 }'

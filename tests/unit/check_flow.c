@@ -293,23 +293,75 @@ START_TEST(test_lru_eviction)
 }
 END_TEST
 
-/* LRU order is the order of calls, even within one second. */
+static void
+dirty(struct flow *f)
+{
+	f->flags = FLOW_OUTBOUND | FLOW_DECIDED;
+	f->verdict = 3;
+	f->action = 2;
+	f->tcp_state = 1;
+	f->packets = 7;
+	f->bytes = 1234;
+	f->payload_bytes = 567;
+	f->name_id = 42;
+}
+
+static void
+assert_fresh(const struct flow *f, const struct flow_key *k, uint32_t now)
+{
+	ck_assert(key_same(&f->key, k));
+	ck_assert_uint_eq(f->first_seen, now);
+	ck_assert_uint_eq(f->last_seen, now);
+	ck_assert_uint_eq(f->flags | f->verdict | f->action | f->tcp_state, 0);
+	ck_assert_uint_eq(f->packets, 0);
+	ck_assert_uint_eq(f->bytes, 0);
+	ck_assert_uint_eq(f->payload_bytes, 0);
+	ck_assert_uint_eq(f->name_id, 0);
+}
+
+/* An entry recycled by eviction or expiry comes back zeroed. */
+START_TEST(test_recycled_zeroed)
+{
+	struct flow_table *t = flow_table_new(2);
+	struct flow_key a = Kn(1), b = Kn(2), c = Kn(3), d = Kn(4);
+	struct flow *f;
+
+	dirty(flow_table_insert(t, &a, 10, NULL, NULL));
+	dirty(flow_table_insert(t, &b, 11, NULL, NULL));
+	f = flow_table_insert(t, &c, 12, NULL, NULL);	/* evicts a */
+	assert_fresh(f, &c, 12);
+	dirty(f);
+	ck_assert_uint_eq(flow_table_expire(t, 100, 10, 0, NULL, NULL), 2);
+	assert_fresh(flow_table_insert(t, &d, 101, NULL, NULL), &d, 101);
+	assert_fresh(flow_table_insert(t, &a, 102, NULL, NULL), &a, 102);
+	flow_table_free(t);
+}
+END_TEST
+
+/*
+ * LRU order is kept to the second: a touch in the second a flow was last
+ * seen does not move it (ties keep their order), a touch in a later second
+ * does.
+ */
 START_TEST(test_lru_same_second)
 {
 	struct flow_table *t = flow_table_new(3);
-	struct flow_key k[4];
+	struct flow_key k[5];
 	struct seen s = { .n = 0 };
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		k[i] = Kn((uint32_t)i);
 	for (i = 0; i < 3; i++)
 		flow_table_insert(t, &k[i], 50, NULL, NULL);
-	flow_table_touch(t, flow_table_lookup(t, &k[0]), 50);
-	flow_table_touch(t, flow_table_lookup(t, &k[2]), 50);	/* freshest: no-op */
+	flow_table_touch(t, flow_table_lookup(t, &k[0]), 50);	/* same second */
 	flow_table_insert(t, &k[3], 50, record, &s);
 	ck_assert_uint_eq(s.n, 1);
-	ck_assert(key_same(&s.keys[0], &k[1]));
+	ck_assert(key_same(&s.keys[0], &k[0]));
+	flow_table_touch(t, flow_table_lookup(t, &k[1]), 51);	/* later: moves */
+	flow_table_insert(t, &k[4], 51, record, &s);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert(key_same(&s.keys[1], &k[2]));
 	flow_table_free(t);
 }
 END_TEST
@@ -697,9 +749,14 @@ START_TEST(test_random_vs_model)
 				ck_assert_ptr_nonnull(f);
 				ck_assert_uint_eq(f->name_id, m.f[j].id);
 				flow_table_touch(t, f, now);
-				if (now > m.f[j].last_seen)
+				/*
+				 * The table keeps LRU order to the second: a
+				 * flow moves only when its second changes.
+				 */
+				if (now > m.f[j].last_seen) {
 					m.f[j].last_seen = now;
-				m.f[j].order = ++m.clock;
+					m.f[j].order = ++m.clock;
+				}
 				continue;
 			}
 			ck_assert_ptr_null(f);
@@ -817,6 +874,7 @@ flow_suite(void)
 	tcase_add_test(tc, test_single_field_differs);
 	tcase_add_test(tc, test_lru_eviction);
 	tcase_add_test(tc, test_lru_same_second);
+	tcase_add_test(tc, test_recycled_zeroed);
 	tcase_add_test(tc, test_expire_boundary);
 	tcase_add_test(tc, test_expire_max);
 	tcase_add_test(tc, test_expire_touched_survive);
