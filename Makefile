@@ -93,8 +93,13 @@ build/eeaguard:
 	$(MAKE) SANITIZE=0 build/eeaguard
 endif
 
+# A short fuzz pass rides along with the plain check (fuzz builds carry
+# their own sanitizers); make fuzz runs longer.
 check: deps
 	$(MAKE) SANITIZE=$(SANITIZE) unit cli
+ifneq ($(SANITIZE),1)
+	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
+endif
 
 check-asan:
 	$(MAKE) check SANITIZE=1
@@ -111,6 +116,7 @@ bench: $(BIN) build/country.mmdb $(TOOL_BIN)
 # Fuzzing: libFuzzer targets tests/fuzz/fuzz_*.c, built with clang, ASan and
 # UBSan, over the library compiled the same way in build/fuzz/.
 FUZZ_SECONDS ?= 60
+CHECK_FUZZ_SECONDS ?= 10
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -120,11 +126,13 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
 
 build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) \
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
 
 build/fuzz/%: build/fuzz/tests/fuzz/%.o $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
