@@ -12,7 +12,7 @@ DATADIR  ?= $(PREFIX)/share
 DESTDIR  ?=
 SANITIZE ?= 0
 
-PKGS := libpcap libmaxminddb libconfig libcrypto
+PKGS := libpcap libmaxminddb libconfig libcrypto json-c
 
 ifeq ($(SANITIZE),1)
 O        := build/san
