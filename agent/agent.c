@@ -19,12 +19,17 @@
 
 #include <openssl/evp.h>
 
+#include "agent/attrib.h"
 #include "agent/capture.h"
 #include "agent/cli.h"
 #include "agent/decode.h"
+#include "agent/dns.h"
 #include "agent/event.h"
 #include "agent/flow.h"
+#include "agent/json.h"
+#include "agent/hostname.h"
 #include "agent/log.h"
+#include "agent/names.h"
 #include "geodb/geodb.h"
 #include "rules/consent.h"
 #include "rules/netset.h"
@@ -35,6 +40,13 @@
 #define HOSTADDR_REFRESH 10		/* seconds between getifaddrs() */
 #define RELOAD_SETTLE_US 300000		/* let a writer finish before reading */
 #define GEODB_STALE_EVERY (24 * 3600)
+#define NAME_CACHE_SIZE 65536		/* addresses with a learned name */
+#define NAME_TTL_MIN 60			/* an app may connect after TTL 0 */
+#define NAME_TTL_MAX 86400		/* a crafted TTL cannot pin a name */
+#define PENDING_MAX 2048		/* flows awaiting their first payload */
+#define PENDING_BUF 4096		/* a ClientHello split over segments */
+#define PENDING_SEGMENTS 4		/* segments gathered at most */
+#define ATTRIB_CACHE 65536		/* socket inode -> pid */
 
 enum { RELOAD_CONFIG = 1, RELOAD_REGISTER = 2, RELOAD_GEODB = 4 };
 
@@ -53,9 +65,45 @@ struct counters {
 	uint64_t decode_errors[DECODE_ERR_COUNT];
 	uint64_t flows_new;
 	uint64_t flows_outbound;
+	uint64_t dns_answers;
+	uint64_t dns_malformed;
+	uint64_t names_from_payload;
+	uint64_t revisions;
+	uint64_t pending_full;
 	uint64_t verdicts[VERDICT_UNSCOPED + 1];
 	uint64_t reloads;
 	uint64_t reload_failures;
+};
+
+/*
+ * What is known of an outbound flow when it is judged, kept for flows whose
+ * first payload may still name the destination (TLS SNI, HTTP Host) and so
+ * revise the decision.
+ */
+struct judged {
+	uint8_t proto;
+	bool midstream;
+	bool attributed;
+	bool used;
+	uint8_t verdict;
+	struct ipaddr src;
+	struct ipaddr dst;
+	uint16_t sport;
+	uint16_t dport;
+	const struct capture *cap;
+	int64_t ts_us;			/* of the decision's event */
+	char host[DNS_NAME_MAX];	/* "" = unknown */
+	enum name_source host_src;
+	struct attrib at;
+};
+
+/* A flow awaiting its first payload, and the first bytes gathered so far. */
+struct pending {
+	struct judged j;
+	uint32_t next_free;		/* free list: index + 1; 0 = end */
+	uint16_t buf_len;
+	uint8_t segments;
+	uint8_t buf[PENDING_BUF];
 };
 
 struct agent {
@@ -74,6 +122,13 @@ struct agent {
 
 	struct capture caps[AGENT_MAX_IFACES];
 	size_t n_caps;
+
+	struct name_cache *names;	/* address -> name, from DNS answers */
+	struct attrib_ctx *attr;	/* live: socket owners (NULL offline) */
+	struct pending *pending;	/* PENDING_MAX, allocated at start */
+	uint32_t pending_free;		/* free list head, index + 1; 0 = full */
+	uint32_t attrib_ns[1024];	/* the latest attribution latencies */
+	uint64_t attrib_n;
 
 	struct netset *host_addrs;	/* live: this host's own addresses */
 	int64_t host_addrs_at;
@@ -524,9 +579,14 @@ opened_by_src(const struct agent *a, const struct packet *p, bool *midstream)
 
 /* ---- decisions -------------------------------------------------------- */
 
+/*
+ * Judges j at its ts_us and emits the decision's event. With revises >= 0
+ * this is a second look at a flow already judged at that time (its first
+ * payload named the destination): an event is written only when the
+ * verdict changes, and it says which event it revises.
+ */
 static void
-decide(struct agent *a, const struct packet *p, bool from_src,
-    const struct capture *cap, bool midstream, struct flow *fw)
+decide(struct agent *a, struct judged *j, struct flow *fw, int64_t revises)
 {
 	struct flow_facts facts;
 	struct geodb_result gr;
@@ -534,26 +594,38 @@ decide(struct agent *a, const struct packet *p, bool from_src,
 	struct event_flow ef;
 	struct event e;
 	enum event_type type;
-	bool v4;
+	char rts[JSON_TS_LEN];
+	bool v4 = ipaddr_is_v4(&j->dst);
 
 	memset(&facts, 0, sizeof(facts));
-	facts.proto = p->proto;
-	facts.src = from_src ? p->src : p->dst;
-	facts.dst = from_src ? p->dst : p->src;
-	facts.sport = from_src ? p->sport : p->dport;
-	facts.dport = from_src ? p->dport : p->sport;
-	facts.uid = -1;
-
-	v4 = ipaddr_is_v4(&facts.dst);
+	facts.proto = j->proto;
+	facts.src = j->src;
+	facts.dst = j->dst;
+	facts.sport = j->sport;
+	facts.dport = j->dport;
+	facts.host = j->host[0] != '\0' ? j->host : NULL;
+	facts.uid = j->attributed ? j->at.uid : -1;
+	if (j->attributed) {
+		facts.user = j->at.user[0] ? j->at.user : NULL;
+		facts.comm = j->at.comm[0] ? j->at.comm : NULL;
+		facts.cgroup = j->at.cgroup[0] ? j->at.cgroup : NULL;
+	}
 	if (geodb_lookup(a->geo, v4 ? AF_INET : AF_INET6,
-	    v4 ? ipaddr_v4(&facts.dst) : facts.dst.b, &gr) == -1)
+	    v4 ? ipaddr_v4(&j->dst) : j->dst.b, &gr) == -1)
 		log_debug("geodb error on a lookup: treated as unknown");
 	facts.cc = gr.cc;
 
 	policy_decide(a->pol.cfg, a->pol.reg, &facts, a->now_us / USEC, &d);
+	if (revises >= 0 && d.verdict == j->verdict)
+		return;
+	if (revises >= 0) {
+		a->n.revisions++;
+		a->n.verdicts[j->verdict]--;
+	}
 	fw->flags |= FLOW_DECIDED;
 	fw->verdict = (uint8_t)d.verdict;
 	fw->action = (uint8_t)d.action;
+	j->verdict = (uint8_t)d.verdict;
 	a->n.verdicts[d.verdict]++;
 
 	switch (d.verdict) {
@@ -569,7 +641,7 @@ decide(struct agent *a, const struct packet *p, bool from_src,
 		type = EV_CONSENT_TRANSFER;
 		break;
 	default:
-		if (!a->opt.verbose)
+		if (!a->opt.verbose && revises < 0)
 			return;
 		type = EV_FLOW;
 		break;
@@ -578,14 +650,14 @@ decide(struct agent *a, const struct packet *p, bool from_src,
 	memset(&ef, 0, sizeof(ef));
 	ef.verdict = policy_verdict_name(d.verdict);
 	ef.action = policy_action_name(d.action);
-	ef.proto = facts.proto;
-	ef.src = facts.src;
-	ef.dst = facts.dst;
-	ef.sport = facts.sport;
-	ef.dport = facts.dport;
+	ef.proto = j->proto;
+	ef.src = j->src;
+	ef.dst = j->dst;
+	ef.sport = j->sport;
+	ef.dport = j->dport;
 	ef.country = gr.cc;
-	ef.host = NULL;
-	ef.host_source = NULL;
+	ef.host = facts.host;
+	ef.host_source = facts.host ? name_source_str(j->host_src) : NULL;
 	if (d.scope != NULL) {
 		ef.scope = d.scope->name;
 		for (size_t i = 0; i < d.scope->customers.n &&
@@ -595,17 +667,205 @@ decide(struct agent *a, const struct packet *p, bool from_src,
 	}
 	for (size_t i = 0; i < d.n_consents && i < EVENT_MAX_CONSENTS; i++)
 		ef.consents[ef.n_consents++] = d.consents[i]->id;
-	ef.uid = -1;
-	ef.pid = -1;
-	ef.iface = cap->live ? cap->name : NULL;
-	ef.midstream = midstream;
+	ef.uid = facts.uid;
+	ef.pid = j->attributed ? j->at.pid : -1;
+	ef.comm = facts.comm;
+	ef.exe = j->attributed && j->at.exe[0] ? j->at.exe : NULL;
+	ef.cgroup = facts.cgroup;
+	ef.iface = j->cap->live ? j->cap->name : NULL;
+	ef.midstream = j->midstream;
 	ef.reason = d.reason;
 	ef.geodb = a->geodb_tag;
 	ef.policy = a->pol.hash;
 
 	event_init(&e, type, a->now_us);
 	e.flow = &ef;
+	if (revises >= 0)
+		event_kv_str(&e, "revises", json_timestamp(revises, rts));
 	emit(a, &e);
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+/* Learns address -> name from a DNS response (UDP, or TCP after its length). */
+static void
+learn_dns(struct agent *a, const struct packet *p)
+{
+	struct dns_answer ans;
+	const uint8_t *m = p->payload;
+	size_t len = p->payload_caplen;
+
+	if (p->proto == IPPROTO_TCP) {
+		if (len < 2)
+			return;
+		m += 2;
+		len -= 2;
+	}
+	switch (dns_parse_response(m, len, &ans)) {
+	case DNS_OK:
+		a->n.dns_answers++;
+		for (size_t i = 0; i < ans.n_addrs; i++)
+			name_cache_put(a->names, &ans.addrs[i].addr, ans.qname,
+			    ans.addrs[i].ttl, a->now_us / USEC);
+		break;
+	case DNS_BAD:
+		a->n.dns_malformed++;
+		break;
+	case DNS_NONE:
+		break;
+	}
+}
+
+/* The name a flow's first payload gives (TLS SNI, else HTTP Host). */
+static bool
+name_from_payload(const struct packet *p, char name[DNS_NAME_MAX],
+    enum name_source *src)
+{
+	if (p->proto != IPPROTO_TCP || p->payload_caplen == 0)
+		return false;
+	if (hostname_tls_sni(p->payload, p->payload_caplen, name) ==
+	    HOSTNAME_FOUND) {
+		*src = NAME_SNI;
+		return true;
+	}
+	if (hostname_http_host(p->payload, p->payload_caplen, name) ==
+	    HOSTNAME_FOUND) {
+		*src = NAME_HTTP;
+		return true;
+	}
+	return false;
+}
+
+/* ---- flows awaiting their first payload -------------------------------- */
+
+static void
+pending_add(struct agent *a, struct flow *f, const struct judged *j)
+{
+	uint32_t idx = a->pending_free;
+	struct pending *slot;
+
+	if (idx == 0) {
+		a->n.pending_full++;	/* judged once, at the SYN */
+		return;
+	}
+	slot = &a->pending[idx - 1];
+	a->pending_free = slot->next_free;
+	slot->j = *j;
+	slot->j.used = true;
+	slot->buf_len = 0;
+	slot->segments = 0;
+	f->name_id = idx;
+	f->flags |= FLOW_PENDING;
+}
+
+static void
+pending_release(struct agent *a, struct flow *f)
+{
+	struct pending *slot;
+
+	if (!(f->flags & FLOW_PENDING) || f->name_id == 0)
+		return;
+	slot = &a->pending[f->name_id - 1];
+	slot->j.used = false;
+	slot->next_free = a->pending_free;
+	a->pending_free = f->name_id;
+	f->name_id = 0;
+	f->flags &= (uint8_t)~FLOW_PENDING;
+}
+
+/* flow_table callback: a flow leaves the table (idle or evicted). */
+static void
+flow_gone(struct flow *f, void *arg)
+{
+	pending_release(arg, f);
+}
+
+/*
+ * The first payload of a pending flow: does it name the destination? A
+ * large ClientHello (post-quantum key shares make 1.8 KB common) spans
+ * segments, so the first bytes are gathered until the name is found, the
+ * TLS record is complete, or PENDING_SEGMENTS segments have come.
+ */
+static void
+first_payload(struct agent *a, struct flow *f, const struct packet *p)
+{
+	struct pending *pd = &a->pending[f->name_id - 1];
+	struct judged *j = &pd->j;
+	char name[DNS_NAME_MAX];
+	enum name_source src;
+	size_t room = sizeof(pd->buf) - pd->buf_len;
+	size_t n = p->payload_caplen < room ? p->payload_caplen : room;
+	struct packet whole = *p;
+	bool found;
+
+	memcpy(pd->buf + pd->buf_len, p->payload, n);
+	pd->buf_len = (uint16_t)(pd->buf_len + n);
+	pd->segments++;
+	whole.payload = pd->buf;
+	whole.payload_caplen = pd->buf_len;
+	found = name_from_payload(&whole, name, &src);
+	if (!found && pd->buf_len >= 5 && pd->buf[0] == 22 &&
+	    pd->buf[1] == 3 && pd->segments < PENDING_SEGMENTS &&
+	    pd->buf_len < sizeof(pd->buf) &&
+	    pd->buf_len < 5u + ((unsigned)pd->buf[3] << 8 | pd->buf[4]))
+		return;		/* a TLS record still arriving */
+	if (found) {
+		a->n.names_from_payload++;
+		if (strcmp(name, j->host) != 0) {
+			snprintf(j->host, sizeof(j->host), "%s", name);
+			j->host_src = src;
+			decide(a, j, f, j->ts_us);
+		}
+	}
+	pending_release(a, f);
+}
+
+/*
+ * A new outbound flow: gather what is known (owner, name), judge it, and
+ * keep it pending when its first payload may still name the destination.
+ */
+static void
+judge_new(struct agent *a, struct flow *f, const struct packet *p,
+    bool from_src, const struct capture *cap, bool midstream)
+{
+	struct judged j;
+	const char *cached;
+	bool named = false;
+
+	memset(&j, 0, sizeof(j));
+	j.proto = p->proto;
+	j.src = from_src ? p->src : p->dst;
+	j.dst = from_src ? p->dst : p->src;
+	j.sport = from_src ? p->sport : p->dport;
+	j.dport = from_src ? p->dport : p->sport;
+	j.cap = cap;
+	j.midstream = midstream;
+	j.ts_us = a->now_us;
+	j.verdict = UINT8_MAX;
+	if (a->attr != NULL) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		j.attributed = attrib_lookup(a->attr, j.proto, &j.src, j.sport,
+		    &j.dst, j.dport, &j.at);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		a->attrib_ns[a->attrib_n++ % 1024] = (uint32_t)((t1.tv_sec -
+		    t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+	}
+	if (from_src && name_from_payload(p, j.host, &j.host_src)) {
+		a->n.names_from_payload++;
+		named = true;
+	} else if ((cached = name_cache_get(a->names, &j.dst,
+	    a->now_us / USEC)) != NULL) {
+		snprintf(j.host, sizeof(j.host), "%s", cached);
+		j.host_src = NAME_DNS;
+	}
+	decide(a, &j, f, -1);
+	/* Only a consent's hosts can turn on a name, and only over TCP. */
+	if (!named && j.proto == IPPROTO_TCP &&
+	    (j.verdict == VERDICT_VIOLATION ||
+	    j.verdict == VERDICT_ALLOW_CONSENT))
+		pending_add(a, f, &j);
 }
 
 static void
@@ -639,6 +899,8 @@ handle_packet(struct agent *a, const struct capture *cap,
 		return;
 	}
 	a->n.decoded++;
+	if (p.sport == 53 && p.payload_caplen > 0)
+		learn_dns(a, &p);
 
 	swapped = canonical_key(&p, &k);
 	if ((f = flow_table_lookup(a->flows, &k)) != NULL) {
@@ -650,6 +912,8 @@ handle_packet(struct agent *a, const struct capture *cap,
 			f->packets++;
 			f->bytes += p.ip_len;
 			f->payload_bytes += p.payload_len;
+			if ((f->flags & FLOW_PENDING) && p.payload_caplen > 0)
+				first_payload(a, f, &p);
 		}
 		flow_table_touch(a->flows, f, now);
 		return;
@@ -666,7 +930,7 @@ handle_packet(struct agent *a, const struct capture *cap,
 		outbound = a->all_local ||
 		    (is_local(a, init) && !is_local(a, resp));
 	}
-	if ((f = flow_table_insert(a->flows, &k, now, NULL, NULL)) == NULL)
+	if ((f = flow_table_insert(a->flows, &k, now, flow_gone, a)) == NULL)
 		return;
 	a->n.flows_new++;
 	/* canonical_key put the packet's src at key.dst when swapped */
@@ -685,10 +949,38 @@ handle_packet(struct agent *a, const struct capture *cap,
 		f->bytes = p.ip_len;
 		f->payload_bytes = p.payload_len;
 	}
-	decide(a, &p, from_src, cap, midstream, f);
+	judge_new(a, f, &p, from_src, cap, midstream);
 }
 
 /* ---- periodic work ---------------------------------------------------- */
+
+static int
+cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Median and 99th percentile of the latest attributions, in microseconds. */
+static void
+attrib_latency(const struct agent *a, struct event *e)
+{
+	uint32_t v[1024];
+	size_t n = a->attrib_n < 1024 ? (size_t)a->attrib_n : 1024;
+	struct attrib_stats st;
+
+	attrib_get_stats(a->attr, &st);
+	event_kv_int(e, "attrib_queries", (int64_t)st.queries);
+	event_kv_int(e, "attrib_found_socket", (int64_t)st.found_socket);
+	event_kv_int(e, "attrib_found_process", (int64_t)st.found_process);
+	if (n == 0)
+		return;
+	memcpy(v, a->attrib_ns, n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_u32);
+	event_kv_int(e, "attrib_us_p50", v[n / 2] / 1000);
+	event_kv_int(e, "attrib_us_p99", v[(n * 99) / 100] / 1000);
+}
 
 static void
 emit_stats(struct agent *a, int64_t ts_us)
@@ -716,6 +1008,13 @@ emit_stats(struct agent *a, int64_t ts_us)
 	event_kv_int(&e, "flows_new", (int64_t)a->n.flows_new);
 	event_kv_int(&e, "flows_outbound", (int64_t)a->n.flows_outbound);
 	event_kv_int(&e, "flows_evicted", (int64_t)fs.evicted);
+	event_kv_int(&e, "dns_answers", (int64_t)a->n.dns_answers);
+	event_kv_int(&e, "dns_malformed", (int64_t)a->n.dns_malformed);
+	event_kv_int(&e, "names_from_payload", (int64_t)a->n.names_from_payload);
+	event_kv_int(&e, "revisions", (int64_t)a->n.revisions);
+	event_kv_int(&e, "pending_full", (int64_t)a->n.pending_full);
+	if (a->attr != NULL)
+		attrib_latency(a, &e);
 	event_kv_int(&e, "flows_expired", (int64_t)fs.expired);
 	for (int v = 0; v <= VERDICT_UNSCOPED; v++)
 		event_kv_int(&e, policy_verdict_name(v),
@@ -746,7 +1045,7 @@ tick(struct agent *a, int64_t now_us)
 
 	a->last_tick_s = now_s;
 	flow_table_expire(a->flows, (uint32_t)now_s, a->idle_timeout,
-	    EXPIRE_PER_TICK, NULL, NULL);
+	    EXPIRE_PER_TICK, flow_gone, a);
 	check_consent_expiry(a, now_s);
 	sinks_flush(a->sinks, now_us);
 	sinks_reap(a->sinks);
@@ -835,6 +1134,16 @@ agent_new(const struct agent_options *o, char *err, size_t errsize,
 		goto fail;
 	}
 
+	if ((a->names = name_cache_new(NAME_CACHE_SIZE, NAME_TTL_MIN,
+	    NAME_TTL_MAX)) == NULL ||
+	    (a->pending = calloc(PENDING_MAX, sizeof(*a->pending))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		goto fail;
+	}
+	for (uint32_t i = 0; i < PENDING_MAX; i++)
+		a->pending[i].next_free = i + 2 <= PENDING_MAX ? i + 2 : 0;
+	a->pending_free = 1;
+
 	memset(&so, 0, sizeof(so));
 	so.to_stdout = o->pcap_file != NULL || a->pol.cfg->alerts.to_stdout;
 	so.stdout_format = o->stdout_format;
@@ -875,6 +1184,9 @@ agent_free(struct agent *a)
 		capture_close(&a->caps[i]);
 	sinks_close(a->sinks);
 	flow_table_free(a->flows);
+	name_cache_free(a->names);
+	attrib_close(a->attr);
+	free(a->pending);
 	geodb_close(a->geo);
 	netset_free(a->host_addrs);
 	config_free(a->pol.cfg);
@@ -1073,6 +1385,13 @@ agent_run_live(struct agent *a)
 		close(sfd);
 		close(ifd);
 		return EXIT_RUNTIME;
+	}
+	{
+		char aerr[256];
+
+		if ((a->attr = attrib_open(ATTRIB_CACHE, aerr, sizeof(aerr))) ==
+		    NULL)
+			log_warnx("process attribution is off: %s", aerr);
 	}
 	a->now_us = wall_us();
 	refresh_host_addrs(a, a->now_us / USEC);

@@ -20,7 +20,9 @@ struct dns_answer {
 	char qname[DNS_NAME_MAX];	/* the question's name, lower case, no trailing dot */
 	struct dns_addr addrs[DNS_MAX_ADDRS];
 	size_t n_addrs;
-	size_t skipped;			/* records not tied to qname (poisoning attempts) */
+	size_t skipped;			/* records not taken: other names (poisoning
+					 * attempts), other types, the authority and
+					 * additional sections, beyond DNS_MAX_ADDRS */
 };
 
 enum dns_status {
@@ -37,6 +39,7 @@ enum dns_status {
  * application asked for is the one recorded, and an answer cannot attach
  * a name to an address for a name that was never asked. Compression
  * pointers are followed with bound and loop checks. Never allocates.
+ * n_addrs is 0 unless DNS_OK.
  */
 enum dns_status dns_parse_response(const uint8_t *msg, size_t len,
     struct dns_answer *out);

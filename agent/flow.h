@@ -42,7 +42,7 @@ struct flow {
 	uint32_t packets;	/* sent by the initiator */
 	uint64_t bytes;		/* IP bytes sent by the initiator */
 	uint64_t payload_bytes;	/* transport payload bytes sent by the initiator */
-	uint32_t name_id;	/* agent's name-cache reference; 0 = none */
+	uint32_t name_id;	/* the agent's pending-judgement slot + 1; 0 = none */
 	/* table internals */
 	uint32_t hnext;
 	uint32_t lru_prev;

@@ -10,8 +10,9 @@
  * Two bounds apply to every structure: what was captured (we may read it)
  * and what the enclosing length field claims (we may believe it). A length
  * that overruns its container is malformed; a read past the capture means
- * the packet was cut short. Both give HOSTNAME_NOT; only a structure we
- * could read to its end can give HOSTNAME_NONE.
+ * the packet was cut short. Both give HOSTNAME_NOT. HOSTNAME_NONE needs
+ * the lengths we read to show there is no name: they may be believed up
+ * to their end without the bytes after them.
  *
  * Names are taken as the peer sent them, lower-cased, with one trailing dot
  * removed, and must pass hostname_valid(); IP literals and anything else
@@ -192,7 +193,7 @@ none:
  *
  *   +--------+--------+--------+--------+--------+
  *   |  type  |  legacy_version |     length      |
- *   |  = 22  |  0x0300-0x0304  |   1 .. 2^14     |
+ *   |  = 22  |  0x0300-0x0304  |   <= 2^14       |
  *   +--------+--------+--------+--------+--------+
  *
  * Handshake header and ClientHello (RFC 8446 section 4.1.2, RFC 5246
@@ -227,9 +228,9 @@ none:
  *    2-byte length too, as RFC 6066 requires of future types)
  *
  * Versions: the record's legacy_version may be any {3,x} a client chose
- * to reach old servers (RFC 5246 appendix E.1): 0x0300 is common there,
- * so SSL 3.0 is accepted in the record and in client_version alike; it
- * carries the same layout. SSLv2-compatible hellos (RFC 5246 appendix
+ * to reach old servers (RFC 5246 appendix E.1), 0x0300 among them, so
+ * SSL 3.0 is accepted in the record and in client_version alike: it has
+ * the same layout. SSLv2-compatible hellos (RFC 5246 appendix
  * E.2, first byte >= 0x80) carry no extensions and are not this.
  *
  * Only the first record is read. A ClientHello larger than one record or
@@ -309,8 +310,7 @@ hostname_tls_sni(const uint8_t *data, size_t len, char name[DNS_NAME_MAX])
 		goto trunc;
 	if (!hn_be16(&pkt, 1, &version) || !tls_version_ok(version))
 		goto trunc;
-	if (!hn_be16(&pkt, 3, &rec_len) || rec_len == 0 ||
-	    rec_len > TLS_RECORD_MAX)
+	if (!hn_be16(&pkt, 3, &rec_len) || rec_len > TLS_RECORD_MAX)
 		goto trunc;
 	rec = hn_sub(&pkt, 5, rec_len);
 
@@ -404,22 +404,22 @@ trunc:
  * more than one is rejected by servers (RFC 9112 section 3.2) and only
  * the first may be in the captured bytes anyway. An absolute-form target
  * ("GET http://h/ HTTP/1.1", to proxies) is not read: its Host names the
- * same authority when the client follows RFC 9112 section 3.2.2.
+ * same authority when the client follows RFC 9112 section 3.2.
+ * Lines come from http_line(), which keeps them within the capture.
  * Obsolete line folding (a line starting with SP or HTAB) continues the
  * previous field and is never taken as a field of its own.
  */
 struct http_method {
 	const char *s;
 	size_t n;
+	int authority;		/* the target is the name (CONNECT) */
 };
 
 static const struct http_method http_methods[] = {
-	{ "GET", 3 }, { "POST", 4 }, { "PUT", 3 }, { "DELETE", 6 },
-	{ "HEAD", 4 }, { "OPTIONS", 7 }, { "PATCH", 5 }, { "CONNECT", 7 },
-	{ "TRACE", 5 },
+	{ "GET", 3, 0 }, { "POST", 4, 0 }, { "PUT", 3, 0 },
+	{ "DELETE", 6, 0 }, { "HEAD", 4, 0 }, { "OPTIONS", 7, 0 },
+	{ "PATCH", 5, 0 }, { "CONNECT", 7, 1 }, { "TRACE", 5, 0 },
 };
-
-#define HTTP_CONNECT	7	/* index in http_methods */
 
 /* tchar (RFC 9110 section 5.6.2). */
 static inline int
@@ -439,19 +439,15 @@ http_ows(uint8_t c)
 
 /*
  * A host [":" port] (the Host value, or CONNECT's authority-form target):
- * the name without its port. An IP-literal ("[2001:db8::1]:443") is no
- * hostname; a bare IPv4 address is refused by hn_valid_n().
+ * the name without its port. An IP-literal ("[2001:db8::1]:443") keeps its
+ * brackets and an IPv4 address its last numeric label, so hn_valid_n()
+ * refuses both: no hostname.
  */
 static enum hostname_status
 http_authority(const uint8_t *v, size_t n, char name[DNS_NAME_MAX])
 {
-	size_t i;
+	size_t i = n;
 
-	if (n > 0 && v[0] == '[') {
-		name[0] = '\0';
-		return HOSTNAME_NONE;
-	}
-	i = n;
 	while (i > 0 && v[i - 1] >= '0' && v[i - 1] <= '9')
 		i--;
 	if (i > 0 && v[i - 1] == ':')
@@ -532,7 +528,7 @@ hostname_http_host(const uint8_t *data, size_t len, char name[DNS_NAME_MAX])
 		goto trunc;
 	off = next;
 
-	if (m == HTTP_CONNECT)
+	if (meth->authority)
 		return http_authority(data + tgt, tgt_len, name);
 
 	/* Fields, until the empty line. */

@@ -19,6 +19,8 @@ usage(int status)
 	    "and geodb\n"
 	    "  geodb   lookup [-c CONF | --db FILE] IP...\n"
 	    "  geodb   build --tor FILE [--tor6 FILE] [--csv FILE] -o OUT\n"
+	    "  consent add|revoke|renew|list|show|history|verify [-c CONF] "
+	    "...\n"
 	    "  version\n");
 	return status;
 }
@@ -43,6 +45,8 @@ main(int argc, char **argv)
 		return cli_agent(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cli_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "consent") == 0)
+		return cli_consent(argc - 1, argv + 1);
 	fprintf(stderr, "eeaguard: unknown command '%s'\n", argv[1]);
 	return usage(EXIT_INVALID);
 }

@@ -33,10 +33,16 @@ struct name_cache *name_cache_new(size_t capacity, uint32_t min_ttl,
     uint32_t max_ttl);
 void name_cache_free(struct name_cache *c);
 
-/* Learns addr -> name (lower-cased, copied) at now (seconds) for ttl. */
+/*
+ * Learns addr -> name (lower-cased, copied) at now (seconds) for ttl. An
+ * empty name or one over 253 characters is ignored, never cut short.
+ */
 void name_cache_put(struct name_cache *c, const struct ipaddr *addr,
     const char *name, uint32_t ttl, int64_t now);
-/* The name for addr, or NULL when none is known (or it expired). */
+/*
+ * The name for addr, or NULL when none is known (or it expired). The string
+ * lives in the cache: copy it before the next put or get.
+ */
 const char *name_cache_get(struct name_cache *c, const struct ipaddr *addr,
     int64_t now);
 

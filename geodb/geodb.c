@@ -620,6 +620,116 @@ geodb_lookup(struct geodb *db, int family, const uint8_t *addr,
 	return 0;
 }
 
+/* The node the 96 zero bits of ::/96 lead to: the IPv4 tree's root. */
+static uint64_t
+ipv4_root(struct geodb *db)
+{
+	uint64_t node = 0;
+
+	for (int i = 0; i < 96 && node < db->mmdb.metadata.node_count; i++) {
+		MMDB_search_node_s n;
+
+		if (MMDB_read_node(&db->mmdb, (uint32_t)node, &n) != MMDB_SUCCESS)
+			return UINT64_MAX;
+		node = n.left_record;
+	}
+	return node;
+}
+
+static void
+set_bit(uint8_t a[16], unsigned bit, int v)
+{
+	if (v)
+		a[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+	else
+		a[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+}
+
+int
+geodb_walk(struct geodb *db,
+    int (*fn)(const uint8_t first[16], const uint8_t last[16], const char *cc,
+    void *arg), void *arg)
+{
+	struct frame {
+		uint32_t node;
+		uint8_t depth;
+		uint8_t side;	/* next record to visit: 0 left, 1 right, 2 done */
+	} stack[129];
+	uint32_t nodes = db->mmdb.metadata.node_count;
+	uint64_t v4root = ipv4_root(db);
+	uint8_t path[16] = { 0 };
+	int sp = 0, rc;
+
+	stack[0].node = 0;
+	stack[0].depth = 0;
+	stack[0].side = 0;
+	while (sp >= 0) {
+		struct frame *f = &stack[sp];
+		MMDB_search_node_s n;
+		uint64_t rec;
+		int type;
+
+		if (f->side == 2) {
+			sp--;
+			continue;
+		}
+		if (MMDB_read_node(&db->mmdb, f->node, &n) != MMDB_SUCCESS)
+			return -1;
+		set_bit(path, f->depth, f->side);
+		rec = f->side == 0 ? n.left_record : n.right_record;
+		type = f->side == 0 ? n.left_record_type : n.right_record_type;
+		f->side++;
+		if (type == MMDB_RECORD_TYPE_SEARCH_NODE) {
+			bool v4alias = rec == v4root &&
+			    !(f->depth + 1 == 96 && path[0] == 0 &&
+			    memcmp(path, path + 1, 11) == 0 && path[11] == 0);
+
+			if (v4alias || rec >= nodes || f->depth + 1 >= 128 ||
+			    sp + 1 >= (int)(sizeof(stack) / sizeof(stack[0])))
+				continue;
+			sp++;
+			stack[sp].node = (uint32_t)rec;
+			stack[sp].depth = (uint8_t)(f->depth + 1);
+			stack[sp].side = 0;
+			/* clear the bits below this depth */
+			for (unsigned b = f->depth + 1u; b < 128; b++)
+				set_bit(path, b, 0);
+			continue;
+		}
+		if (type != MMDB_RECORD_TYPE_DATA)
+			continue;
+		{
+			uint8_t first[16], last[16];
+			unsigned len = f->depth + 1u;
+			struct memo_slot *m;
+			MMDB_entry_s entry = f->side == 1 ? n.left_record_entry :
+			    n.right_record_entry;
+			char cc[3] = "--";
+
+			memcpy(first, path, 16);
+			for (unsigned b = len; b < 128; b++)
+				set_bit(first, b, 0);
+			memcpy(last, first, 16);
+			for (unsigned b = len; b < 128; b++)
+				set_bit(last, b, 1);
+			m = memo_find(db, entry.offset);
+			if (m->offset_plus1 == entry.offset + 1) {
+				cc[0] = m->cc[0];
+				cc[1] = m->cc[1];
+			}
+			/* ::a.b.c.d (the IPv4 tree) is reported as IPv4 */
+			if (memcmp(first, v4mapped, 10) == 0 && first[10] == 0 &&
+			    first[11] == 0 && len >= 96) {
+				first[10] = first[11] = 0xff;
+				last[10] = last[11] = 0xff;
+			}
+			if ((rc = fn(first, last, cc, arg)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 const struct geodb_info *
 geodb_get_info(const struct geodb *db)
 {

@@ -67,6 +67,18 @@ void geodb_close(struct geodb *db);
 int geodb_lookup(struct geodb *db, int family, const uint8_t *addr,
     struct geodb_result *r);
 
+/*
+ * Calls fn for every network the database has a record for, in address
+ * order: first and last address in 16-byte form (IPv4 as the mapped
+ * ::ffff:a.b.c.d), and the code ("--" for a record without one). The IPv4
+ * space is reported once, as IPv4, though the tree also reaches it through
+ * its ::ffff:0:0/96 and 2002::/16 aliases. fn returns 0 to go on, non-zero
+ * to stop (returned). Returns 0, or -1 on a database error.
+ */
+int geodb_walk(struct geodb *db,
+    int (*fn)(const uint8_t first[16], const uint8_t last[16], const char *cc,
+    void *arg), void *arg);
+
 const struct geodb_info *geodb_get_info(const struct geodb *db);
 void geodb_get_cache_stats(const struct geodb *db, struct geodb_cache_stats *st);
 

@@ -941,16 +941,62 @@ consent_find_include(const char *buf)
 	}
 }
 
+/*
+ * Parses and validates the register text buf (len bytes, NUL-terminated)
+ * into r; name is the file named in messages. Returns 0, or -1 with the
+ * problems in ld->errs.
+ */
+static int
+consent_load_buf(struct consent_ctx *ld, const char *buf, size_t len,
+    struct consent_register *r)
+{
+	config_t cfg;
+	int line, rc = -1;
+
+	if (EVP_Digest(buf, len, r->sha256, NULL, EVP_sha256(),
+	    NULL) != 1) {
+		errlist_add(ld->errs, "%s: cannot compute the register's "
+		    "SHA-256", ld->file);
+		ld->nerr++;
+		return -1;
+	}
+	if (strlen(buf) != len) {
+		errlist_add(ld->errs, "%s: contains a NUL byte at offset %zu: "
+		    "not a text file", ld->file, strlen(buf));
+		ld->nerr++;
+		return -1;
+	}
+	if ((line = consent_find_include(buf)) != 0) {
+		errlist_add(ld->errs, "%s:%d: @include is not allowed: the "
+		    "whole register must be in one file so its hash covers "
+		    "every consent", ld->file, line);
+		ld->nerr++;
+		return -1;
+	}
+	config_init(&cfg);
+	if (config_read_string(&cfg, buf) != CONFIG_TRUE) {
+		errlist_add(ld->errs, "%s:%d: cannot parse the register: %s "
+		    "(check quotes, brackets and semicolons on or just before "
+		    "this line)", ld->file, config_error_line(&cfg),
+		    config_error_text(&cfg));
+		ld->nerr++;
+		goto done;
+	}
+	consent_parse_root(ld, config_root_setting(&cfg), r);
+	rc = ld->nerr > 0 ? -1 : 0;
+done:
+	config_destroy(&cfg);
+	return rc;
+}
+
 struct consent_register *
 consent_load(const char *path, const struct country_set *eea,
     struct errlist *errs)
 {
 	struct consent_ctx ld = { path, eea, errs, 0 };
 	struct consent_register *r = NULL;
-	config_t cfg;
 	char *buf = NULL;
 	size_t len = 0;
-	int line, cfg_ok = 0;
 
 	if (consent_read(&ld, path, &buf, &len) == -1)
 		goto done;
@@ -959,40 +1005,34 @@ consent_load(const char *path, const struct country_set *eea,
 		consent_oom(&ld);
 		goto done;
 	}
-	if (EVP_Digest(buf, len, r->sha256, NULL, EVP_sha256(),
-	    NULL) != 1) {
-		errlist_add(errs, "%s: cannot compute the register's SHA-256",
-		    path);
-		ld.nerr++;
-		goto done;
-	}
-	if (strlen(buf) != len) {
-		errlist_add(errs, "%s: contains a NUL byte at offset %zu: not "
-		    "a text file", path, strlen(buf));
-		ld.nerr++;
-		goto done;
-	}
-	if ((line = consent_find_include(buf)) != 0) {
-		errlist_add(errs, "%s:%d: @include is not allowed: the whole "
-		    "register must be in one file so its hash covers every "
-		    "consent", path, line);
-		ld.nerr++;
-		goto done;
-	}
-	config_init(&cfg);
-	cfg_ok = 1;
-	if (config_read_string(&cfg, buf) != CONFIG_TRUE) {
-		errlist_add(errs, "%s:%d: cannot parse the register: %s (check "
-		    "quotes, brackets and semicolons on or just before this "
-		    "line)", path, config_error_line(&cfg),
-		    config_error_text(&cfg));
-		ld.nerr++;
-		goto done;
-	}
-	consent_parse_root(&ld, config_root_setting(&cfg), r);
+	consent_load_buf(&ld, buf, len, r);
 done:
-	if (cfg_ok)
-		config_destroy(&cfg);
+	free(buf);
+	if (ld.nerr > 0) {
+		consent_register_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct consent_register *
+consent_load_string(const char *name, const char *text, size_t len,
+    const struct country_set *eea, struct errlist *errs)
+{
+	struct consent_ctx ld = { name, eea, errs, 0 };
+	struct consent_register *r;
+	char *buf;
+
+	/* libconfig wants a C string; text may be a file image without one. */
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (buf = malloc(len + 1)) == NULL) {
+		free(r);
+		consent_oom(&ld);
+		return NULL;
+	}
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	consent_load_buf(&ld, buf, len, r);
 	free(buf);
 	if (ld.nerr > 0) {
 		consent_register_free(r);

@@ -62,6 +62,14 @@ struct consent_register {
  */
 struct consent_register *consent_load(const char *path,
     const struct country_set *eea, struct errlist *errs);
+/*
+ * The same for a register held in memory (len bytes of text, which need
+ * not be NUL-terminated): name stands for the file in messages; the result's
+ * path is NULL and its sha256 is that of the len bytes.
+ */
+struct consent_register *consent_load_string(const char *name,
+    const char *text, size_t len, const struct country_set *eea,
+    struct errlist *errs);
 struct consent_register *consent_register_empty(void);
 void consent_register_free(struct consent_register *r);
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -238,6 +239,56 @@ START_TEST(bad_files_refused)
 }
 END_TEST
 
+struct walked {
+	char line[16][96];
+	int n;
+};
+
+static int
+collect(const uint8_t first[16], const uint8_t last[16], const char *cc,
+    void *arg)
+{
+	struct walked *w = arg;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	bool v4 = first[10] == 0xff && first[11] == 0xff;
+
+	if (w->n == 16)
+		return 1;
+	if (v4) {
+		inet_ntop(AF_INET, first + 12, a, sizeof(a));
+		inet_ntop(AF_INET, last + 12, b, sizeof(b));
+	} else {
+		inet_ntop(AF_INET6, first, a, sizeof(a));
+		inet_ntop(AF_INET6, last, b, sizeof(b));
+	}
+	snprintf(w->line[w->n++], sizeof(w->line[0]), "%s-%s %s", a, b, cc);
+	return 0;
+}
+
+/* The walk reports every network once, IPv4 as IPv4 despite its aliases. */
+START_TEST(walk_reports_each_network_once)
+{
+	static const char *const want[] = {
+		"192.0.2.0-192.0.2.127 NL",
+		"192.0.2.128-192.0.2.255 US",
+		"198.51.100.0-198.51.100.255 US",
+		"203.0.113.0-203.0.113.255 EU",
+		"2001:db8::-2001:db8:0:ffff:ffff:ffff:ffff:ffff NL",
+		"2001:db8:1::-2001:db8:1:ffff:ffff:ffff:ffff:ffff US",
+	};
+	char err[256];
+	struct geodb *db = geodb_open(dbpath, cpath, 0, err, sizeof(err));
+	struct walked w = { .n = 0 };
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(geodb_walk(db, collect, &w), 0);
+	ck_assert_int_eq(w.n, 6);
+	for (int i = 0; i < 6; i++)
+		ck_assert_str_eq(w.line[i], want[i]);
+	geodb_close(db);
+}
+END_TEST
+
 static Suite *
 geodb_suite(void)
 {
@@ -251,6 +302,7 @@ geodb_suite(void)
 	tcase_add_test(tc, private_copy_survives_truncation);
 	tcase_add_test(tc, wrong_country_path_refused);
 	tcase_add_test(tc, bad_files_refused);
+	tcase_add_test(tc, walk_reports_each_network_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
