@@ -23,6 +23,7 @@
 #include "agent/capture.h"
 #include "agent/cli.h"
 #include "agent/decode.h"
+#include "agent/enforce.h"
 #include "agent/dns.h"
 #include "agent/event.h"
 #include "agent/flow.h"
@@ -47,6 +48,9 @@
 #define PENDING_BUF 4096		/* a ClientHello split over segments */
 #define PENDING_SEGMENTS 4		/* segments gathered at most */
 #define ATTRIB_CACHE 65536		/* socket inode -> pid */
+#define DENY_MEMORY 65536		/* denies re-added after a reinstall */
+#define LEARNED_MEMORY 16384		/* learned allows re-added likewise */
+#define REINSTALL_SETTLE_US 200000	/* coalesce policy changes */
 
 enum { RELOAD_CONFIG = 1, RELOAD_REGISTER = 2, RELOAD_GEODB = 4 };
 
@@ -83,8 +87,11 @@ struct counters {
 struct judged {
 	uint8_t proto;
 	bool midstream;
-	bool attributed;
+	bool attributed;		/* the socket (uid) was found */
+	bool process_done;		/* its process was looked up too */
 	bool used;
+	bool defer_block;		/* block when the first payload is in */
+	bool blocked_by_kernel;		/* came through nflog (preventive) */
 	uint8_t verdict;
 	struct ipaddr src;
 	struct ipaddr dst;
@@ -125,10 +132,36 @@ struct agent {
 
 	struct name_cache *names;	/* address -> name, from DNS answers */
 	struct attrib_ctx *attr;	/* live: socket owners (NULL offline) */
+	bool scopes_need_process;	/* some scope matches comms or cgroups */
 	struct pending *pending;	/* PENDING_MAX, allocated at start */
 	uint32_t pending_free;		/* free list head, index + 1; 0 = full */
 	uint32_t attrib_ns[1024];	/* the latest attribution latencies */
 	uint64_t attrib_n;
+
+	/* enforce mode, live */
+	struct enforcer *enf;
+	bool release;			/* --release: delete the table on stop */
+	struct deny_rec {
+		uint8_t proto;
+		uint16_t sport, dport;
+		struct ipaddr src, dst;
+		int64_t uid;		/* -1: the connection alone */
+		int64_t until;		/* seconds */
+	} *denies;			/* ring of DENY_MEMORY */
+	size_t deny_next;
+	struct learned_rec {
+		uint32_t scope;
+		struct ipaddr addr;
+		int64_t until;
+	} *learned;			/* ring of LEARNED_MEMORY */
+	size_t learned_next;
+	struct enforce_range *eea;	/* EEA ranges from the geodb walk */
+	size_t n_eea, cap_eea;
+	int64_t reinstall_at;		/* > 0: reinstall the table then */
+	uint32_t block_ns[1024];	/* first packet seen -> deny committed */
+	uint64_t block_n;
+	uint64_t blocks;
+	uint64_t enforce_errors;
 
 	struct netset *host_addrs;	/* live: this host's own addresses */
 	int64_t host_addrs_at;
@@ -178,6 +211,16 @@ emit_simple(struct agent *a, enum event_type t, const char *k1,
 }
 
 /* ---- what is in force: configuration, register, geodb ---------------- */
+
+static bool
+scopes_need_process(const struct config *c)
+{
+	for (size_t i = 0; i < c->n_scopes; i++)
+		if (c->scopes[i].match.comms.n > 0 ||
+		    c->scopes[i].match.cgroups.n > 0)
+			return true;
+	return false;
+}
 
 static int
 hash_file(EVP_MD_CTX *md, const char *path)
@@ -310,10 +353,14 @@ next_expiry(const struct consent_register *r, int64_t after)
 {
 	int64_t next = INT64_MAX;
 
-	for (size_t i = 0; i < r->n; i++)
-		if (!r->v[i].revoked && r->v[i].expires > after &&
-		    r->v[i].expires < next)
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->v[i].revoked)
+			continue;
+		if (r->v[i].expires > after && r->v[i].expires < next)
 			next = r->v[i].expires;
+		if (r->v[i].valid_from > after && r->v[i].valid_from < next)
+			next = r->v[i].valid_from;
+	}
 	return next;
 }
 
@@ -341,6 +388,9 @@ check_consent_expiry(struct agent *a, int64_t now_s)
 	}
 	a->consent_checked = now_s;
 	a->next_consent_expiry = next_expiry(r, now_s);
+	/* A consent ended or began: the kernel's view must follow. */
+	if (a->enf != NULL && a->reinstall_at == 0)
+		a->reinstall_at = wall_us();
 }
 
 static void
@@ -385,6 +435,337 @@ emit_config_error(struct agent *a, const char *file, const char *errors,
 	log_warnx("%s: %s; %s", file, errors, kept);
 }
 
+/* ---- enforcement (enforce mode, live) --------------------------------- */
+
+static void
+emit_enforce_error(struct agent *a, const char *what, const char *why)
+{
+	a->enforce_errors++;
+	emit_simple(a, EV_ENFORCE_ERROR, "what", what, "error", why);
+	log_warnx("enforcement: %s: %s", what, why);
+}
+
+static bool
+any_preventive(const struct agent *a)
+{
+	const struct config *c = a->pol.cfg;
+
+	if (c->agent.enforce != ENFORCE_PREVENTIVE)
+		return false;
+	for (size_t i = 0; i < c->n_scopes; i++)
+		if (enforce_scope_expressible(&c->scopes[i], NULL))
+			return true;
+	return false;
+}
+
+static int
+range_push(struct enforce_range **v, size_t *n, size_t *cap,
+    const struct ipaddr *first, const struct ipaddr *last)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 4096;
+		struct enforce_range *nv = realloc(*v, nc * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[*n].first = *first;
+	(*v)[*n].last = *last;
+	(*n)++;
+	return 0;
+}
+
+static int
+collect_eea(const uint8_t first[16], const uint8_t last[16], const char *cc,
+    void *arg)
+{
+	struct agent *a = arg;
+	struct ipaddr f, l;
+
+	if (!country_set_has(&a->pol.cfg->policy.eea, cc) ||
+	    country_is_region(cc))
+		return 0;
+	memcpy(f.b, first, 16);
+	memcpy(l.b, last, 16);
+	return range_push(&a->eea, &a->n_eea, &a->cap_eea, &f, &l);
+}
+
+/* The EEA's address space, from the geodb in force (preventive only). */
+static int
+refresh_eea(struct agent *a)
+{
+	a->n_eea = 0;
+	if (!any_preventive(a))
+		return 0;
+	return geodb_walk(a->geo, collect_eea, a) == 0 ? 0 : -1;
+}
+
+static void
+prefix_range(const struct ipprefix *p, struct ipaddr *first,
+    struct ipaddr *last)
+{
+	*first = p->addr;
+	*last = p->addr;
+	for (unsigned b = p->len; b < 128; b++)
+		last->b[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+}
+
+static bool
+prefix_within(const struct ipprefix *inner, const struct ipprefix *outer)
+{
+	return outer->len <= inner->len &&
+	    ipprefix_contains(outer, &inner->addr);
+}
+
+/*
+ * A network every customer of the scope consented to, for any port and
+ * any host: such networks are allowed outright in a preventive scope.
+ * Consents limited by host reach the kernel through DNS answers instead.
+ */
+static bool
+consented_by_all(const struct agent *a, const struct scope *s,
+    const struct ipprefix *net, int64_t now)
+{
+	const struct consent_register *r = a->pol.reg;
+
+	for (size_t k = 0; k < s->customers.n; k++) {
+		bool ok = false;
+
+		for (size_t i = 0; i < r->n && !ok; i++) {
+			const struct consent *c = &r->v[i];
+
+			if (strcmp(c->customer, s->customers.v[k]) != 0 ||
+			    !consent_active(c, now) || c->hosts.n > 0 ||
+			    c->ports.n > 0)
+				continue;
+			for (size_t m = 0; m < c->networks.n && !ok; m++)
+				ok = prefix_within(net, &c->networks.v[m]);
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void
+remember_deny(struct agent *a, const struct judged *j, int64_t until)
+{
+	struct deny_rec *d = &a->denies[a->deny_next++ % DENY_MEMORY];
+
+	d->proto = j->proto;
+	d->src = j->src;
+	d->dst = j->dst;
+	d->sport = j->sport;
+	d->dport = j->dport;
+	d->uid = j->attributed ? j->at.uid : -1;
+	d->until = until;
+}
+
+/*
+ * Builds the table from the policy in force and installs it in one batch.
+ * Deny and learned elements die with the old table: the ones still due
+ * are added again.
+ */
+static int
+install_table(struct agent *a)
+{
+	const struct config *c = a->pol.cfg;
+	struct enforce_scope_plan *sp;
+	struct enforce_range **ranges;
+	struct enforce_plan plan;
+	int64_t now = wall_us() / USEC;
+	char err[1024];
+	int rc = -1;
+
+	a->reinstall_at = 0;
+	sp = calloc(c->n_scopes ? c->n_scopes : 1, sizeof(*sp));
+	ranges = calloc(c->n_scopes ? c->n_scopes : 1, sizeof(*ranges));
+	if (sp == NULL || ranges == NULL) {
+		emit_enforce_error(a, "install", "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < c->n_scopes; i++) {
+		const struct scope *s = &c->scopes[i];
+		size_t n = 0, cap = 0;
+		struct ipaddr f, l;
+
+		if (c->agent.enforce != ENFORCE_PREVENTIVE ||
+		    !enforce_scope_expressible(s, NULL))
+			continue;
+		sp[i].preventive = true;
+		for (size_t k = 0; k < a->n_eea; k++)
+			if (range_push(&ranges[i], &n, &cap, &a->eea[k].first,
+			    &a->eea[k].last) == -1)
+				goto oom;
+		for (size_t k = 0; k < c->policy.internal.n; k++) {
+			prefix_range(&c->policy.internal.v[k], &f, &l);
+			if (range_push(&ranges[i], &n, &cap, &f, &l) == -1)
+				goto oom;
+		}
+		for (size_t r = 0; r < a->pol.reg->n; r++) {
+			const struct consent *cs = &a->pol.reg->v[r];
+
+			for (size_t m = 0; m < cs->networks.n; m++) {
+				if (!consented_by_all(a, s, &cs->networks.v[m],
+				    now))
+					continue;
+				prefix_range(&cs->networks.v[m], &f, &l);
+				if (range_push(&ranges[i], &n, &cap, &f, &l) ==
+				    -1)
+					goto oom;
+			}
+		}
+		sp[i].allow = ranges[i];
+		sp[i].n_allow = n;
+	}
+	plan.cfg = c;
+	plan.scopes = sp;
+	plan.nflog_group = ENFORCE_NFLOG_GROUP;
+	if (enforce_install(a->enf, &plan, err, sizeof(err)) == -1) {
+		emit_enforce_error(a, "install", err);
+		goto done;
+	}
+	for (size_t i = 0; i < DENY_MEMORY; i++) {
+		const struct deny_rec *d = &a->denies[i];
+
+		if (d->until > now && enforce_deny(a->enf, d->proto, &d->src,
+		    d->sport, &d->dst, d->dport, d->uid,
+		    (uint32_t)(d->until - now), err, sizeof(err)) == -1) {
+			emit_enforce_error(a, "deny", err);
+			break;
+		}
+	}
+	for (size_t i = 0; i < LEARNED_MEMORY; i++) {
+		const struct learned_rec *l = &a->learned[i];
+
+		if (l->until > now && l->scope < c->n_scopes &&
+		    sp[l->scope].preventive &&
+		    enforce_allow_learned(a->enf, l->scope, &l->addr,
+		    (uint32_t)(l->until - now), err, sizeof(err)) == -1) {
+			emit_enforce_error(a, "learned", err);
+			break;
+		}
+	}
+	rc = 0;
+	goto done;
+oom:
+	emit_enforce_error(a, "install", "out of memory");
+done:
+	for (size_t i = 0; ranges != NULL && i < c->n_scopes; i++)
+		free(ranges[i]);
+	free(ranges);
+	free(sp);
+	return rc;
+}
+
+/*
+ * Reactive: reject the rest of this flow and later ones from the same
+ * source to the same service, and end the socket now.
+ */
+static void
+block_flow(struct agent *a, const struct judged *j)
+{
+	char err[256];
+	int64_t t;
+
+	if (a->enf == NULL)
+		return;
+	/* this connection, and the same owner's later ones to the service */
+	if (enforce_deny(a->enf, j->proto, &j->src, j->sport, &j->dst,
+	    j->dport, j->attributed ? j->at.uid : -1, ENFORCE_DENY_TIMEOUT,
+	    err, sizeof(err)) == -1) {
+		emit_enforce_error(a, "deny", err);
+		return;
+	}
+	/* from the packet's capture time to the element's commit */
+	t = wall_us() - j->ts_us;
+	a->block_ns[a->block_n++ % 1024] = (uint32_t)(t < 0 ? 0 :
+	    t > 4000000 ? 4000000000u : t * 1000);
+	a->blocks++;
+	remember_deny(a, j, wall_us() / USEC + ENFORCE_DENY_TIMEOUT);
+	(void)enforce_destroy_socket(j->proto, &j->src, j->sport, &j->dst,
+	    j->dport);
+}
+
+/*
+ * Could the destination's name still turn this violation into an allowed
+ * transfer? Only when every customer without a covering consent holds one
+ * that names hosts (and would cover the rest). Then a reactive block waits
+ * for the first payload, a TLS ClientHello that carries no personal data.
+ */
+static bool
+name_could_allow(const struct agent *a, const struct decision *d,
+    const struct flow_facts *f)
+{
+	const struct consent_register *r = a->pol.reg;
+	int64_t t = a->now_us / USEC;
+
+	if (d->scope == NULL || f->host != NULL || f->proto != IPPROTO_TCP)
+		return false;
+	for (size_t k = 0; k < d->scope->customers.n; k++) {
+		const char *cust = d->scope->customers.v[k];
+		bool covered = false, by_name = false;
+
+		covered = consent_match(r, cust, f->cc, &f->dst, NULL, f->dport,
+		    t, NULL, 0) > 0;
+		for (size_t i = 0; i < r->n && !covered && !by_name; i++) {
+			const struct consent *c = &r->v[i];
+
+			by_name = c->hosts.n > 0 &&
+			    strcmp(c->customer, cust) == 0 &&
+			    consent_active(c, t) &&
+			    country_set_has(&c->country_set, f->cc);
+		}
+		if (!covered && !by_name)
+			return false;
+	}
+	return true;
+}
+
+/* A DNS answer names a consented host: a preventive scope may reach it. */
+static void
+learn_allowed(struct agent *a, const struct dns_answer *ans)
+{
+	const struct config *c = a->pol.cfg;
+	int64_t now = a->now_us / USEC;
+	char err[256];
+
+	for (size_t i = 0; i < c->n_scopes; i++) {
+		const struct scope *s = &c->scopes[i];
+
+		if (c->agent.enforce != ENFORCE_PREVENTIVE ||
+		    !enforce_scope_expressible(s, NULL))
+			continue;
+		for (size_t k = 0; k < ans->n_addrs; k++) {
+			const struct ipaddr *addr = &ans->addrs[k].addr;
+			struct geodb_result gr;
+			bool v4 = ipaddr_is_v4(addr), all = true;
+			struct learned_rec *l;
+
+			geodb_lookup(a->geo, v4 ? AF_INET : AF_INET6,
+			    v4 ? ipaddr_v4(addr) : addr->b, &gr);
+			for (size_t m = 0; m < s->customers.n && all; m++)
+				all = consent_match(a->pol.reg,
+				    s->customers.v[m], gr.cc, addr, ans->qname,
+				    0, now, NULL, 0) > 0;
+			if (!all)
+				continue;
+			if (enforce_allow_learned(a->enf, i, addr,
+			    ans->addrs[k].ttl, err, sizeof(err)) == -1) {
+				emit_enforce_error(a, "learned", err);
+				continue;
+			}
+			l = &a->learned[a->learned_next++ % LEARNED_MEMORY];
+			l->scope = (uint32_t)i;
+			l->addr = *addr;
+			l->until = now + (ans->addrs[k].ttl < 60 ? 60 :
+			    ans->addrs[k].ttl);
+		}
+	}
+}
+
 /*
  * Parse, validate, then swap: on any error the state in force stays and a
  * config_error says why.
@@ -420,8 +801,16 @@ reload(struct agent *a, unsigned what)
 			consent_register_free(a->pol.reg);
 			a->pol = p;
 			policy_hash(&a->pol);
+			a->scopes_need_process =
+			    scopes_need_process(a->pol.cfg);
 			reset_consent_clock(a, a->now_us / USEC);
 			emit_reloaded(a, cfg ? "config" : "register");
+			if (a->enf != NULL) {
+				if (cfg)
+					refresh_eea(a);
+				a->reinstall_at = wall_us() +
+				    REINSTALL_SETTLE_US;
+			}
 			log_info("reloaded %s (policy %s)", cfg ? "configuration"
 			    : "consent register", a->pol.hash);
 		}
@@ -449,6 +838,10 @@ reload(struct agent *a, unsigned what)
 		}
 		snprintf(a->geodb_path, sizeof(a->geodb_path), "%s", path);
 		set_geodb(a, g);
+		if (a->enf != NULL) {
+			refresh_eea(a);
+			a->reinstall_at = wall_us() + REINSTALL_SETTLE_US;
+		}
 		{
 			struct event e;
 
@@ -628,12 +1021,28 @@ decide(struct agent *a, struct judged *j, struct flow *fw, int64_t revises)
 	j->verdict = (uint8_t)d.verdict;
 	a->n.verdicts[d.verdict]++;
 
+	/* Reactive blocking; a name that may still allow the flow waits. */
+	if (d.action == ACTION_BLOCK && a->enf != NULL &&
+	    !j->blocked_by_kernel) {
+		if (revises < 0 && name_could_allow(a, &d, &facts))
+			j->defer_block = true;
+		else
+			block_flow(a, j);
+	}
+
+	/* After any block: the process, for the event. */
+	if (j->attributed && !j->process_done && a->attr != NULL) {
+		attrib_lookup_process(a->attr, &j->at);
+		j->process_done = true;
+	}
+
 	switch (d.verdict) {
 	case VERDICT_VIOLATION:
 		type = EV_VIOLATION;
 		break;
 	case VERDICT_UNSCOPED:
-		if (d.action == ACTION_NONE && !a->opt.verbose)
+		if (d.action == ACTION_NONE && !a->opt.verbose &&
+		    !j->blocked_by_kernel)
 			return;
 		type = EV_UNSCOPED;
 		break;
@@ -641,10 +1050,14 @@ decide(struct agent *a, struct judged *j, struct flow *fw, int64_t revises)
 		type = EV_CONSENT_TRANSFER;
 		break;
 	default:
-		if (!a->opt.verbose && revises < 0)
+		if (!a->opt.verbose && revises < 0 && !j->blocked_by_kernel)
 			return;
 		type = EV_FLOW;
 		break;
+	}
+	if (j->blocked_by_kernel) {
+		type = EV_BLOCKED;
+		d.action = ACTION_BLOCK;
 	}
 
 	memset(&ef, 0, sizeof(ef));
@@ -696,10 +1109,17 @@ learn_dns(struct agent *a, const struct packet *p)
 	size_t len = p->payload_caplen;
 
 	if (p->proto == IPPROTO_TCP) {
+		size_t msglen;
+
+		/* RFC 7766: a 2-byte length, then the message */
 		if (len < 2)
 			return;
+		msglen = (size_t)m[0] << 8 | m[1];
 		m += 2;
 		len -= 2;
+		if (msglen > len)
+			return;		/* split over segments: not learned */
+		len = msglen;
 	}
 	switch (dns_parse_response(m, len, &ans)) {
 	case DNS_OK:
@@ -707,6 +1127,8 @@ learn_dns(struct agent *a, const struct packet *p)
 		for (size_t i = 0; i < ans.n_addrs; i++)
 			name_cache_put(a->names, &ans.addrs[i].addr, ans.qname,
 			    ans.addrs[i].ttl, a->now_us / USEC);
+		if (a->enf != NULL && any_preventive(a))
+			learn_allowed(a, &ans);
 		break;
 	case DNS_BAD:
 		a->n.dns_malformed++;
@@ -738,7 +1160,7 @@ name_from_payload(const struct packet *p, char name[DNS_NAME_MAX],
 
 /* ---- flows awaiting their first payload -------------------------------- */
 
-static void
+static bool
 pending_add(struct agent *a, struct flow *f, const struct judged *j)
 {
 	uint32_t idx = a->pending_free;
@@ -746,7 +1168,7 @@ pending_add(struct agent *a, struct flow *f, const struct judged *j)
 
 	if (idx == 0) {
 		a->n.pending_full++;	/* judged once, at the SYN */
-		return;
+		return false;
 	}
 	slot = &a->pending[idx - 1];
 	a->pending_free = slot->next_free;
@@ -756,6 +1178,7 @@ pending_add(struct agent *a, struct flow *f, const struct judged *j)
 	slot->segments = 0;
 	f->name_id = idx;
 	f->flags |= FLOW_PENDING;
+	return true;
 }
 
 static void
@@ -817,6 +1240,8 @@ first_payload(struct agent *a, struct flow *f, const struct packet *p)
 			decide(a, j, f, j->ts_us);
 		}
 	}
+	if (j->defer_block && j->verdict != VERDICT_ALLOW_CONSENT)
+		block_flow(a, j);
 	pending_release(a, f);
 }
 
@@ -828,6 +1253,7 @@ static void
 judge_new(struct agent *a, struct flow *f, const struct packet *p,
     bool from_src, const struct capture *cap, bool midstream)
 {
+	bool kernel_dropped = cap->linktype == DECODE_LINK_NFLOG;
 	struct judged j;
 	const char *cached;
 	bool named = false;
@@ -842,12 +1268,18 @@ judge_new(struct agent *a, struct flow *f, const struct packet *p,
 	j.midstream = midstream;
 	j.ts_us = a->now_us;
 	j.verdict = UINT8_MAX;
+	j.blocked_by_kernel = kernel_dropped;
 	if (a->attr != NULL) {
 		struct timespec t0, t1;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		j.attributed = attrib_lookup(a->attr, j.proto, &j.src, j.sport,
-		    &j.dst, j.dport, &j.at);
+		j.attributed = attrib_lookup_socket(a->attr, j.proto, &j.src,
+		    j.sport, &j.dst, j.dport, &j.at);
+		/* the process first only when a scope matches on it */
+		if (j.attributed && a->scopes_need_process) {
+			attrib_lookup_process(a->attr, &j.at);
+			j.process_done = true;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		a->attrib_ns[a->attrib_n++ % 1024] = (uint32_t)((t1.tv_sec -
 		    t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
@@ -862,10 +1294,14 @@ judge_new(struct agent *a, struct flow *f, const struct packet *p,
 	}
 	decide(a, &j, f, -1);
 	/* Only a consent's hosts can turn on a name, and only over TCP. */
-	if (!named && j.proto == IPPROTO_TCP &&
+	if (!named && !kernel_dropped && j.proto == IPPROTO_TCP &&
 	    (j.verdict == VERDICT_VIOLATION ||
-	    j.verdict == VERDICT_ALLOW_CONSENT))
-		pending_add(a, f, &j);
+	    j.verdict == VERDICT_ALLOW_CONSENT)) {
+		if (!pending_add(a, f, &j) && j.defer_block)
+			block_flow(a, &j);	/* no room to wait: block now */
+	} else if (j.defer_block) {
+		block_flow(a, &j);
+	}
 }
 
 static void
@@ -982,6 +1418,23 @@ attrib_latency(const struct agent *a, struct event *e)
 	event_kv_int(e, "attrib_us_p99", v[(n * 99) / 100] / 1000);
 }
 
+/* Reactive blocks: first packet captured -> deny element committed. */
+static void
+block_latency(const struct agent *a, struct event *e)
+{
+	uint32_t v[1024];
+	size_t n = a->block_n < 1024 ? (size_t)a->block_n : 1024;
+
+	event_kv_int(e, "blocks", (int64_t)a->blocks);
+	event_kv_int(e, "enforce_errors", (int64_t)a->enforce_errors);
+	if (n == 0)
+		return;
+	memcpy(v, a->block_ns, n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_u32);
+	event_kv_int(e, "block_us_p50", v[n / 2] / 1000);
+	event_kv_int(e, "block_us_p99", v[(n * 99) / 100] / 1000);
+}
+
 static void
 emit_stats(struct agent *a, int64_t ts_us)
 {
@@ -1015,6 +1468,8 @@ emit_stats(struct agent *a, int64_t ts_us)
 	event_kv_int(&e, "pending_full", (int64_t)a->n.pending_full);
 	if (a->attr != NULL)
 		attrib_latency(a, &e);
+	if (a->enf != NULL)
+		block_latency(a, &e);
 	event_kv_int(&e, "flows_expired", (int64_t)fs.expired);
 	for (int v = 0; v <= VERDICT_UNSCOPED; v++)
 		event_kv_int(&e, policy_verdict_name(v),
@@ -1108,6 +1563,7 @@ agent_new(const struct agent_options *o, char *err, size_t errsize,
 	a->mode = o->mode_set ? o->mode : a->pol.cfg->agent.mode;
 	a->pol.cfg->agent.mode = a->mode;
 	policy_hash(&a->pol);
+	a->scopes_need_process = scopes_need_process(a->pol.cfg);
 
 	dbpath = a->pol.cfg->geodb.path;
 	if (dbpath == NULL)
@@ -1186,6 +1642,10 @@ agent_free(struct agent *a)
 	flow_table_free(a->flows);
 	name_cache_free(a->names);
 	attrib_close(a->attr);
+	enforce_close(a->enf);
+	free(a->denies);
+	free(a->learned);
+	free(a->eea);
 	free(a->pending);
 	geodb_close(a->geo);
 	netset_free(a->host_addrs);
@@ -1318,6 +1778,51 @@ setup_watches(struct agent *a, int ifd, struct watch *w, size_t *nw)
 		(*nw)++;
 }
 
+/*
+ * Enforce mode: the table goes in before the first packet is read, and a
+ * table that cannot be installed stops the agent (exit 2) rather than
+ * letting it pretend to enforce. --release in monitor mode removes a table
+ * an earlier enforcing run left behind.
+ */
+static int
+start_enforcement(struct agent *a)
+{
+	char err[512];
+
+	if (a->mode != MODE_ENFORCE && !a->opt.release)
+		return 0;
+	if ((a->enf = enforce_open(err, sizeof(err))) == NULL) {
+		log_warnx("enforcement: %s", err);
+		return a->mode == MODE_ENFORCE ? -1 : 0;
+	}
+	if (a->mode != MODE_ENFORCE) {
+		if (enforce_release(a->enf, err, sizeof(err)) == -1)
+			log_warnx("--release: %s", err);
+		else
+			log_info("released the nftables table inet %s",
+			    ENFORCE_TABLE);
+		enforce_close(a->enf);
+		a->enf = NULL;
+		return 0;
+	}
+	if ((a->denies = calloc(DENY_MEMORY, sizeof(*a->denies))) == NULL ||
+	    (a->learned = calloc(LEARNED_MEMORY, sizeof(*a->learned))) ==
+	    NULL) {
+		log_warnx("enforcement: out of memory");
+		return -1;
+	}
+	if (refresh_eea(a) == -1) {
+		log_warnx("enforcement: cannot walk the geodb %s",
+		    a->geodb_path);
+		return -1;
+	}
+	if (install_table(a) == -1)
+		return -1;
+	log_info("enforcing (%s): nftables table inet %s installed",
+	    config_enforce_name(a->pol.cfg->agent.enforce), ENFORCE_TABLE);
+	return 0;
+}
+
 static int
 open_live(struct agent *a)
 {
@@ -1348,6 +1853,20 @@ open_live(struct agent *a)
 			log_warnx("%s", warn);
 		a->n_caps++;
 	}
+	if (a->enf != NULL && any_preventive(a) && a->n_caps < AGENT_MAX_IFACES) {
+		char nflog[32];
+
+		/* What the kernel drops for a preventive scope is reported. */
+		snprintf(nflog, sizeof(nflog), "nflog:%u", ENFORCE_NFLOG_GROUP);
+		if (capture_open_live(&a->caps[a->n_caps], nflog, warn,
+		    sizeof(warn), err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			emit_simple(a, EV_CAPTURE_ERROR, "iface", nflog,
+			    "error", err);
+			return -1;
+		}
+		a->n_caps++;
+	}
 	return 0;
 }
 
@@ -1364,12 +1883,6 @@ agent_run_live(struct agent *a)
 	bool running = true;
 	const char *stop_reason = "stopped";
 
-	if (a->mode == MODE_ENFORCE) {
-		log_warnx("enforce mode needs the nftables enforcement of this "
-		    "agent, which this build does not have; run with --mode "
-		    "monitor");
-		return EXIT_INVALID;
-	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
@@ -1381,7 +1894,7 @@ agent_run_live(struct agent *a)
 		log_warn("signalfd/inotify");
 		return EXIT_RUNTIME;
 	}
-	if (open_live(a) == -1) {
+	if (start_enforcement(a) == -1 || open_live(a) == -1) {
 		close(sfd);
 		close(ifd);
 		return EXIT_RUNTIME;
@@ -1481,6 +1994,9 @@ agent_run_live(struct agent *a)
 			reload(a, what);
 			setup_watches(a, ifd, watches, &nw);
 		}
+		if (a->enf != NULL && a->reinstall_at > 0 &&
+		    a->now_us >= a->reinstall_at)
+			install_table(a);
 		if (a->now_us / USEC != a->last_tick_s) {
 			tick(a, a->now_us);
 			if (a->now_us / USEC - a->host_addrs_at >=
@@ -1493,7 +2009,18 @@ agent_run_live(struct agent *a)
 	}
 	sinks_flush(a->sinks, -1);
 	emit_stats(a, wall_us());
-	emit_lifecycle(a, EV_AGENT_STOPPED, stop_reason);
+	if (a->enf != NULL && a->opt.release) {
+		char err[512];
+
+		if (enforce_release(a->enf, err, sizeof(err)) == -1)
+			log_warnx("--release: %s", err);
+		else
+			log_info("released the nftables table inet %s",
+			    ENFORCE_TABLE);
+	}
+	emit_lifecycle(a, EV_AGENT_STOPPED, a->enf != NULL && !a->opt.release ?
+	    (strcmp(stop_reason, "stopped") ? stop_reason : "stopped") :
+	    stop_reason);
 	close(sfd);
 	close(ifd);
 	(void)unused_signal;

@@ -19,6 +19,7 @@ struct agent_options {
 	const char *ifaces[AGENT_MAX_IFACES];	/* -i, overrides agent.interfaces */
 	size_t n_ifaces;
 	enum sink_format stdout_format;	/* --format */
+	bool release;			/* --release: remove the nftables table */
 };
 
 struct agent;

@@ -5,6 +5,7 @@
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,6 +26,7 @@
 #define ATTRIB_NL_TIMEOUT_US	100000	/* a lost answer stalls a lookup this long */
 #define ATTRIB_NL_READS		4	/* datagrams read per query, stale ones included */
 #define ATTRIB_SCAN_INTERVAL_NS	100000000LL	/* full /proc scans at most 10 a second */
+#define ATTRIB_SCAN_DUTY	10	/* ... and idle 10 times as long as the last one took */
 #define ATTRIB_CACHE_MAX	(1u << 24)
 #define ATTRIB_NEG_MAX		64
 #define ATTRIB_RECENT_MAX	8
@@ -32,6 +34,9 @@
 #define ATTRIB_USERS		64	/* power of two */
 #define ATTRIB_USER_TTL_S	300
 #define ATTRIB_USER_FAIL_TTL_S	30
+#define ATTRIB_IFADDRS		256	/* local addresses known with their interface */
+#define ATTRIB_IFADDR_TTL_NS	2000000000LL
+#define ATTRIB_RT_READS		64	/* datagrams of one address dump, at most */
 
 /* include/net/tcp_states.h; not in the uapi headers. */
 #define ATTRIB_TCP_TIME_WAIT	6
@@ -57,9 +62,14 @@ struct attrib_owner {
 	int32_t pid;
 };
 
+struct attrib_ifaddr {
+	struct ipaddr addr;
+	uint32_t ifindex;
+};
+
 union attrib_nlbuf {
 	struct nlmsghdr h;
-	char b[8192];
+	char b[32768];		/* the most one netlink dump datagram holds */
 };
 
 union attrib_dents {
@@ -69,6 +79,8 @@ union attrib_dents {
 
 struct attrib_ctx {
 	int nl;			/* NETLINK_SOCK_DIAG */
+	int rt;			/* NETLINK_ROUTE: local addresses */
+	uint32_t rt_seq;
 	int proc;		/* /proc, read again for each scan */
 	uint32_t seq;
 
@@ -80,7 +92,9 @@ struct attrib_ctx {
 	uint32_t gen;
 
 	bool scanned;
-	int64_t last_scan_ns;
+	int32_t max_pid;	/* the highest pid the last full scan saw */
+	int64_t last_scan_ns;	/* when the last full scan ended */
+	int64_t scan_gap_ns;	/* the least time until the next one */
 	/* inodes the last full scan looked for and found no holder of */
 	uint64_t neg[ATTRIB_NEG_MAX];
 	size_t nneg;
@@ -91,6 +105,12 @@ struct attrib_ctx {
 
 	struct attrib_user users[ATTRIB_USERS];
 	struct attrib_stats st;
+
+	/* local address -> interface, for sockets bound to a device */
+	struct attrib_ifaddr ifaddrs[ATTRIB_IFADDRS];
+	size_t nifaddrs;
+	bool ifaddrs_loaded;
+	int64_t ifaddrs_ns;
 
 	union attrib_nlbuf nlbuf;
 	union attrib_dents pdents;	/* /proc */
@@ -418,8 +438,132 @@ attrib_fits(uint8_t proto, const struct inet_diag_msg *m,
 	return ntohs(m->id.idiag_dport) == dport && ipaddr_equal(&md, dst);
 }
 
+/* Takes one RTM_NEWADDR into the table: its local address and interface. */
+static void
+attrib_ifaddr_add(struct attrib_ctx *a, const struct nlmsghdr *h)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	const void *local = NULL, *peer = NULL;
+	struct attrib_ifaddr *e;
+	size_t off, alen;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+	    a->nifaddrs == ATTRIB_IFADDRS)
+		return;
+	if (ifa->ifa_family == AF_INET)
+		alen = 4;
+	else if (ifa->ifa_family == AF_INET6)
+		alen = 16;
+	else
+		return;
+	for (off = NLMSG_LENGTH(sizeof(*ifa)); off + sizeof(*rta) <= h->nlmsg_len;
+	    off += RTA_ALIGN(rta->rta_len)) {
+		rta = (const struct rtattr *)((const char *)h + off);
+		if (rta->rta_len < sizeof(*rta) ||
+		    rta->rta_len > h->nlmsg_len - off)
+			break;
+		if (RTA_PAYLOAD(rta) != alen)
+			continue;
+		/* IFA_ADDRESS is the peer's on point-to-point links */
+		if (rta->rta_type == IFA_LOCAL)
+			local = RTA_DATA(rta);
+		else if (rta->rta_type == IFA_ADDRESS)
+			peer = RTA_DATA(rta);
+	}
+	if (local == NULL && (local = peer) == NULL)
+		return;
+	e = &a->ifaddrs[a->nifaddrs++];
+	if (alen == 4)
+		ipaddr_from_v4(&e->addr, local);
+	else
+		ipaddr_from_v6(&e->addr, local);
+	e->ifindex = ifa->ifa_index;
+}
+
 /*
- * Finds the socket of a flow: 1 found (*m), 0 none, -1 failure (counted).
+ * Reloads the table of local addresses (RTM_GETADDR dump), at most every
+ * 2 s. A failed or cut reload leaves what was read: a partial table only
+ * costs a retry that is not made.
+ */
+static void
+attrib_ifaddrs_load(struct attrib_ctx *a)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifaddrmsg ifa;
+	} req;
+	const struct nlmsghdr *h;
+	struct sockaddr_nl from;
+	socklen_t fromlen;
+	size_t off;
+	ssize_t n;
+	int i;
+
+	a->ifaddrs_loaded = true;
+	a->ifaddrs_ns = attrib_now_ns();
+	a->nifaddrs = 0;
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = RTM_GETADDR;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.h.nlmsg_seq = ++a->rt_seq;
+	req.ifa.ifa_family = AF_UNSPEC;
+	if (send(a->rt, &req, sizeof(req), 0) != (ssize_t)sizeof(req)) {
+		a->st.errors++;
+		return;
+	}
+	for (i = 0; i < ATTRIB_RT_READS; i++) {
+		fromlen = sizeof(from);
+		n = recvfrom(a->rt, a->nlbuf.b, sizeof(a->nlbuf.b), MSG_TRUNC,
+		    (struct sockaddr *)&from, &fromlen);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0 || (size_t)n > sizeof(a->nlbuf.b)) {
+			a->st.errors++;
+			return;
+		}
+		if (fromlen < sizeof(from) || from.nl_pid != 0)
+			continue;
+		for (off = 0; (size_t)n - off >= sizeof(*h);
+		    off += NLMSG_ALIGN(h->nlmsg_len)) {
+			h = (const struct nlmsghdr *)(a->nlbuf.b + off);
+			if (h->nlmsg_len < sizeof(*h) ||
+			    h->nlmsg_len > (size_t)n - off)
+				break;
+			if (h->nlmsg_seq != a->rt_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				a->st.errors++;
+				return;
+			}
+			if (h->nlmsg_type == RTM_NEWADDR)
+				attrib_ifaddr_add(a, h);
+		}
+	}
+	/* a lost end of a dump would leave its rest for the next one: skipped by seq */
+}
+
+/* The interface that has address x, or 0. */
+static uint32_t
+attrib_ifindex_of(struct attrib_ctx *a, const struct ipaddr *x)
+{
+	size_t i;
+
+	if (!a->ifaddrs_loaded ||
+	    attrib_now_ns() - a->ifaddrs_ns >= ATTRIB_IFADDR_TTL_NS)
+		attrib_ifaddrs_load(a);
+	for (i = 0; i < a->nifaddrs; i++)
+		if (ipaddr_equal(&a->ifaddrs[i].addr, x))
+			return a->ifaddrs[i].ifindex;
+	return 0;
+}
+
+/*
+ * One exact lookup of the flow's socket, asked as on interface ifindex
+ * (0: any socket not bound to a device). 1 found, 0 none, -1 failure.
  *
  * UDP: the kernel's udp_diag looks a socket up as the delivery of a packet
  * from idiag_src to idiag_dst ("src and dst are swapped for historical
@@ -429,7 +573,7 @@ attrib_fits(uint8_t proto, const struct inet_diag_msg *m,
  * case a later kernel straightens the order out; both answers are checked.
  */
 static int
-attrib_find_socket(struct attrib_ctx *a, uint8_t proto,
+attrib_find_on(struct attrib_ctx *a, uint8_t proto, uint32_t ifindex,
     const struct ipaddr *src, uint16_t sport, const struct ipaddr *dst,
     uint16_t dport, struct inet_diag_msg *m)
 {
@@ -439,6 +583,7 @@ attrib_find_socket(struct attrib_ctx *a, uint8_t proto,
 
 	if (proto == IPPROTO_UDP) {
 		attrib_sockid(&id, dst, dport, src, sport);
+		id.idiag_if = ifindex;
 		rc = attrib_diag(a, family, proto, &id, m);
 		if (rc == 1 && attrib_fits(proto, m, src, sport, dst, dport))
 			return 1;
@@ -446,14 +591,35 @@ attrib_find_socket(struct attrib_ctx *a, uint8_t proto,
 			fail = 1;
 	}
 	attrib_sockid(&id, src, sport, dst, dport);
+	id.idiag_if = ifindex;
 	rc = attrib_diag(a, family, proto, &id, m);
 	if (rc == 1 && attrib_fits(proto, m, src, sport, dst, dport))
 		return 1;
-	if (rc == -1 || fail) {
+	return rc == -1 || fail ? -1 : 0;
+}
+
+/*
+ * Finds the socket of a flow: 1 found (*m), 0 none, -1 failure (counted).
+ * A lookup on no interface misses sockets bound to a device
+ * (SO_BINDTODEVICE: per-link DNS sockets of systemd-resolved, curl
+ * --interface), so a miss from a local address is asked again on the
+ * interface that has that address.
+ */
+static int
+attrib_find_socket(struct attrib_ctx *a, uint8_t proto,
+    const struct ipaddr *src, uint16_t sport, const struct ipaddr *dst,
+    uint16_t dport, struct inet_diag_msg *m)
+{
+	uint32_t ifindex;
+	int rc;
+
+	rc = attrib_find_on(a, proto, 0, src, sport, dst, dport, m);
+	if (rc == 0 && (ifindex = attrib_ifindex_of(a, src)) != 0)
+		rc = attrib_find_on(a, proto, ifindex, src, sport, dst, dport,
+		    m);
+	if (rc == -1)
 		a->st.errors++;
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 /* --- /proc -------------------------------------------------------------- */
@@ -579,16 +745,19 @@ attrib_scan(struct attrib_ctx *a, uint64_t want, int32_t *pid, int32_t *fd)
 	const struct dirent64 *d;
 	char name[32];
 	ssize_t n, off;
+	int64_t start = attrib_now_ns();
 	int32_t p, f;
 	int fdd;
 
 	a->st.proc_scans++;
+	a->max_pid = 0;
 	attrib_cache_reset(a);
 	a->scanned = true;
 	*pid = -1;
 	if (lseek(a->proc, 0, SEEK_SET) == -1) {
 		a->st.errors++;
 		a->last_scan_ns = attrib_now_ns();
+		a->scan_gap_ns = ATTRIB_SCAN_INTERVAL_NS;
 		return -1;
 	}
 	while ((n = getdents64(a->proc, a->pdents.b, sizeof(a->pdents.b))) > 0) {
@@ -596,6 +765,8 @@ attrib_scan(struct attrib_ctx *a, uint64_t want, int32_t *pid, int32_t *fd)
 			d = (const struct dirent64 *)(a->pdents.b + off);
 			if ((p = attrib_number(d->d_name)) <= 0)
 				continue;
+			if (p > a->max_pid)
+				a->max_pid = p;
 			snprintf(name, sizeof(name), "%d/fd", p);
 			/* gone already, or not ours to read: skipped */
 			if ((fdd = openat(a->proc, name,
@@ -609,8 +780,16 @@ attrib_scan(struct attrib_ctx *a, uint64_t want, int32_t *pid, int32_t *fd)
 			}
 		}
 	}
-	/* a scan's length, not its start, is what the rate limit spaces out */
+	/*
+	 * A scan costs some microseconds per fd on the host: with tens of
+	 * thousands of fds, a fixed 100 ms gap would let a stream of misses
+	 * keep the agent scanning most of the time, so the gap grows with
+	 * the scan and scanning stays under a tenth of the agent's time.
+	 */
 	a->last_scan_ns = attrib_now_ns();
+	a->scan_gap_ns = (a->last_scan_ns - start) * ATTRIB_SCAN_DUTY;
+	if (a->scan_gap_ns < ATTRIB_SCAN_INTERVAL_NS)
+		a->scan_gap_ns = ATTRIB_SCAN_INTERVAL_NS;
 	if (*pid == -1) {
 		if (a->nneg < ATTRIB_NEG_MAX)
 			a->neg[a->nneg++] = want;
@@ -686,10 +865,52 @@ attrib_probe_recent(struct attrib_ctx *a, int64_t uid, uint64_t inode,
 }
 
 /*
+ * Between full scans, the likely holders only: processes started since the
+ * last scan (pids grow: those above its highest pid), and processes owned
+ * by the socket's uid when that is not root (a service user has few).
+ * Listing /proc and a stat per entry are cheap; only their fds are read.
+ */
+static int
+attrib_probe_likely(struct attrib_ctx *a, int64_t uid, uint64_t inode,
+    struct attrib *out)
+{
+	const struct dirent64 *d;
+	char name[32];
+	struct stat st;
+	ssize_t n, off;
+	int32_t p, fd;
+	int fdd;
+
+	if (!a->scanned || lseek(a->proc, 0, SEEK_SET) == -1)
+		return -1;
+	while ((n = getdents64(a->proc, a->pdents.b, sizeof(a->pdents.b))) > 0) {
+		for (off = 0; off < n; off += d->d_reclen) {
+			d = (const struct dirent64 *)(a->pdents.b + off);
+			if ((p = attrib_number(d->d_name)) <= 0)
+				continue;
+			if (p <= a->max_pid && (uid <= 0 ||
+			    fstatat(a->proc, d->d_name, &st, 0) == -1 ||
+			    (int64_t)st.st_uid != uid))
+				continue;
+			snprintf(name, sizeof(name), "%d/fd", p);
+			if ((fdd = openat(a->proc, name,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+				continue;
+			fd = attrib_scan_fds(a, fdd, p, inode, ATTRIB_PROBE_FDS);
+			close(fdd);
+			if (fd >= 0 && attrib_fill(a, p, fd, inode, out) == 0)
+				return 0;
+		}
+	}
+	return -1;
+}
+
+/*
  * Finds the process holding out->inode: the cache, then recent owners,
- * then a full scan unless one ran in the last 100 ms or the last one
- * already looked for this inode in vain (its holder is out of our sight:
- * another pid namespace, or a process that exited meanwhile).
+ * then a full scan unless one ended less than 100 ms ago (more after a
+ * long scan) or the last one already looked for this inode in vain (its
+ * holder is out of our sight: another pid namespace, a socket in flight
+ * in an SCM_RIGHTS message, a process that exited meanwhile).
  */
 static int
 attrib_find_process(struct attrib_ctx *a, struct attrib *out)
@@ -704,9 +925,10 @@ attrib_find_process(struct attrib_ctx *a, struct attrib *out)
 	}
 	if (attrib_probe_recent(a, out->uid, out->inode, out) == 0)
 		return 0;
-	if (attrib_neg_has(a, out->inode) || (a->scanned &&
-	    attrib_now_ns() - a->last_scan_ns < ATTRIB_SCAN_INTERVAL_NS))
+	if (attrib_neg_has(a, out->inode))
 		return -1;
+	if (a->scanned && attrib_now_ns() - a->last_scan_ns < a->scan_gap_ns)
+		return attrib_probe_likely(a, out->uid, out->inode, out);
 	if (attrib_scan(a, out->inode, &pid, &fd) == -1)
 		return -1;
 	return attrib_fill(a, pid, fd, out->inode, out);
@@ -817,7 +1039,7 @@ attrib_open(size_t cache_size, char *err, size_t errsize)
 		snprintf(err, errsize, "attrib: %s", strerror(errno));
 		return NULL;
 	}
-	a->nl = a->proc = -1;
+	a->nl = a->rt = a->proc = -1;
 	a->gen = 1;
 	/* twice the entries in slots keeps linear probes short */
 	for (n = 2; n < cache_size * 2; n <<= 1)
@@ -849,6 +1071,14 @@ attrib_open(size_t cache_size, char *err, size_t errsize)
 		    strerror(errno));
 		goto fail;
 	}
+	a->rt = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (a->rt == -1 ||
+	    setsockopt(a->rt, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    connect(a->rt, (struct sockaddr *)&kern, sizeof(kern)) == -1) {
+		snprintf(err, errsize, "attrib: NETLINK_ROUTE socket: %s",
+		    strerror(errno));
+		goto fail;
+	}
 	if (attrib_selftest(a, IPPROTO_TCP, err, errsize) == -1 ||
 	    attrib_selftest(a, IPPROTO_UDP, err, errsize) == -1)
 		goto fail;
@@ -866,6 +1096,8 @@ attrib_close(struct attrib_ctx *a)
 		return;
 	if (a->nl != -1)
 		close(a->nl);
+	if (a->rt != -1)
+		close(a->rt);
 	if (a->proc != -1)
 		close(a->proc);
 	free(a->slots);
@@ -873,7 +1105,7 @@ attrib_close(struct attrib_ctx *a)
 }
 
 bool
-attrib_lookup(struct attrib_ctx *a, uint8_t proto,
+attrib_lookup_socket(struct attrib_ctx *a, uint8_t proto,
     const struct ipaddr *src, uint16_t sport, const struct ipaddr *dst,
     uint16_t dport, struct attrib *out)
 {
@@ -901,9 +1133,15 @@ attrib_lookup(struct attrib_ctx *a, uint8_t proto,
 	out->uid = m.idiag_uid;
 	out->inode = m.idiag_inode;
 	attrib_user_name(a, m.idiag_uid, out->user);
+	return true;
+}
+
+void
+attrib_lookup_process(struct attrib_ctx *a, struct attrib *out)
+{
 	/* inode 0: an orphan, its last process closed it (FIN_WAIT, LAST_ACK) */
-	if (out->inode == 0)
-		return true;
+	if (out->uid < 0 || out->inode == 0)
+		return;
 	if (attrib_find_process(a, out) == 0) {
 		a->st.found_process++;
 		attrib_recent_add(a, out->uid, (int32_t)out->pid);
@@ -911,6 +1149,16 @@ attrib_lookup(struct attrib_ctx *a, uint8_t proto,
 		out->pid = -1;
 		out->comm[0] = out->exe[0] = out->cgroup[0] = '\0';
 	}
+}
+
+bool
+attrib_lookup(struct attrib_ctx *a, uint8_t proto,
+    const struct ipaddr *src, uint16_t sport, const struct ipaddr *dst,
+    uint16_t dport, struct attrib *out)
+{
+	if (!attrib_lookup_socket(a, proto, src, sport, dst, dport, out))
+		return false;
+	attrib_lookup_process(a, out);
 	return true;
 }
 

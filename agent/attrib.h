@@ -51,6 +51,17 @@ bool attrib_lookup(struct attrib_ctx *a, uint8_t proto,
     const struct ipaddr *src, uint16_t sport, const struct ipaddr *dst,
     uint16_t dport, struct attrib *out);
 
+/*
+ * attrib_lookup in two steps: the socket (uid, inode, user: one netlink
+ * round trip, microseconds), then its process (pid, comm, exe, cgroup:
+ * /proc, up to a scan). The agent blocks between the two when the policy
+ * needs no more than the uid.
+ */
+bool attrib_lookup_socket(struct attrib_ctx *a, uint8_t proto,
+    const struct ipaddr *src, uint16_t sport, const struct ipaddr *dst,
+    uint16_t dport, struct attrib *out);
+void attrib_lookup_process(struct attrib_ctx *a, struct attrib *out);
+
 void attrib_get_stats(const struct attrib_ctx *a, struct attrib_stats *st);
 
 #endif

@@ -13,7 +13,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: eeaguard agent [-c CONF] [-i IFACE]... "
 	    "[-r FILE.pcap] [--mode monitor|enforce] [-v]\n"
-	    "                      [--format json|text]\n");
+	    "                      [--format json|text] [--release]\n");
 	return EXIT_INVALID;
 }
 
@@ -27,6 +27,7 @@ cli_agent(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "release", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct agent_options o;
@@ -65,6 +66,9 @@ cli_agent(int argc, char **argv)
 			break;
 		case 'v':
 			o.verbose = true;
+			break;
+		case 'R':
+			o.release = true;
 			break;
 		case 'f':
 			if (strcmp(optarg, "json") == 0)

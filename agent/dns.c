@@ -34,8 +34,13 @@
  *   message short, so the records that are complete are used and the rest
  *   ignored (RFC 2181 section 9). A huge count simply runs into the end of
  *   the message: each record takes at least 11 octets.
- * - Structure is checked in full (also in sections whose contents we
- *   ignore): a message we would misread is not learned from.
+ * - Structure is checked in full, also in the sections whose contents we
+ *   ignore (every owner name, every record boundary; RDATA is interpreted
+ *   only for CNAME, A and AAAA): a message we would misread is not learned
+ *   from. That is stricter than some resolvers (glibc follows pointers into
+ *   the header): such a message teaches nothing, which fails closed.
+ * - An error RCODE, also one extended by an EDNS OPT record (RFC 6891),
+ *   gives DNS_NONE.
  *
  * Nothing is allocated; the working set (CNAMEs, the chain) lives on the
  * stack, about 17 KB.
@@ -48,7 +53,6 @@
 
 #define DNS_HDR_LEN	12
 #define DNS_MSG_MAX	65535	/* the largest message TCP can carry */
-#define DNS_LABEL_MAX	63
 #define DNS_NAMELEN_MAX	(DNS_NAME_MAX - 1)	/* 253 characters */
 #define DNS_PTR_HOPS	32	/* compression pointers followed per name */
 #define DNS_CHAIN_MAX	16	/* CNAME hops followed from the question */

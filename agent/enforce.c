@@ -584,14 +584,27 @@ en_put_base_chain(FILE *f, const struct enforce_plan *p,
 	fprintf(f, "\tchain %s {\n\t\ttype filter hook %s priority "
 	    "filter - 1; policy accept;\n", output ? "output" : "forward",
 	    output ? "output" : "forward");
-	fputs("\t\tmeta l4proto tcp ip saddr . ip daddr . meta l4proto . "
-	    "th dport @deny4 counter reject with tcp reset\n"
-	    "\t\tip saddr . ip daddr . meta l4proto . th dport @deny4 "
-	    "counter reject with icmpx admin-prohibited\n"
-	    "\t\tmeta l4proto tcp ip6 saddr . ip6 daddr . meta l4proto . "
-	    "th dport @deny6 counter reject with tcp reset\n"
-	    "\t\tip6 saddr . ip6 daddr . meta l4proto . th dport @deny6 "
-	    "counter reject with icmpx admin-prohibited\n", f);
+	for (int v = 4; v <= 6; v += 2) {
+		const char *ip = v == 4 ? "ip" : "ip6";
+
+		fprintf(f, "\t\tmeta l4proto tcp %s saddr . th sport . %s "
+		    "daddr . th dport . meta l4proto @conn%d counter reject "
+		    "with tcp reset\n"
+		    "\t\t%s saddr . th sport . %s daddr . th dport . meta "
+		    "l4proto @conn%d counter reject with icmpx "
+		    "admin-prohibited\n", ip, ip, v, ip, ip, v);
+	}
+	/* meta skuid reads the local socket: the output hook only. */
+	for (int v = 4; v <= 6 && output; v += 2) {
+		const char *ip = v == 4 ? "ip" : "ip6";
+
+		fprintf(f, "\t\tmeta l4proto tcp %s saddr . %s daddr . meta "
+		    "l4proto . th dport . meta skuid @deny%d counter reject "
+		    "with tcp reset\n"
+		    "\t\t%s saddr . %s daddr . meta l4proto . th dport . meta "
+		    "skuid @deny%d counter reject with icmpx "
+		    "admin-prohibited\n", ip, ip, v, ip, ip, v);
+	}
 	if (last_prev == SIZE_MAX) {
 		fputs("\t}\n", f);
 		return;
@@ -668,11 +681,18 @@ en_put_table(FILE *f, const struct enforce_plan *p, const struct en_match *xs,
 			last_prev = i;
 	fprintf(f, "add table inet %s\ndelete table inet %s\n"
 	    "table inet %s {\n", ENFORCE_TABLE, ENFORCE_TABLE, ENFORCE_TABLE);
-	fprintf(f, "\tset deny4 { type ipv4_addr . ipv4_addr . inet_proto . "
-	    "inet_service; flags timeout; size %u; }\n"
-	    "\tset deny6 { type ipv6_addr . ipv6_addr . inet_proto . "
-	    "inet_service; flags timeout; size %u; }\n",
-	    ENFORCE_SET_SIZE, ENFORCE_SET_SIZE);
+	/*
+	 * Reactive denies: conn* holds exact connections (any owner),
+	 * deny* a service denied to one uid of this host. Field order is
+	 * the netlink key layout of enforce_deny.
+	 */
+	for (int v = 4; v <= 6; v += 2)
+		fprintf(f, "\tset conn%d { type ipv%d_addr . inet_service . "
+		    "ipv%d_addr . inet_service . inet_proto; flags timeout; "
+		    "size %u; }\n"
+		    "\tset deny%d { type ipv%d_addr . ipv%d_addr . inet_proto "
+		    ". inet_service . uid; flags timeout; size %u; }\n",
+		    v, v, v, ENFORCE_SET_SIZE, v, v, v, ENFORCE_SET_SIZE);
 	for (size_t i = 0; i < cfg->n_scopes; i++) {
 		char name[32];
 
@@ -699,7 +719,9 @@ en_put_table(FILE *f, const struct enforce_plan *p, const struct en_match *xs,
 		    "\t\tip daddr @learn4_%zu ct label set %d accept\n"
 		    "\t\tip6 daddr @learn6_%zu ct label set %d accept\n"
 		    "\t\tct label %d ct state established,related accept\n"
-		    "\t\tcounter log group %u prefix \"eeaguard:%zu \" drop\n"
+		    /* one packet per message: a drop is reported at once,
+		     * while its socket still exists to be attributed */
+		    "\t\tcounter log group %u queue-threshold 1 prefix \"eeaguard:%zu \" drop\n"
 		    "\t}\n", i, i, i, i, EN_CT_LABEL, i, EN_CT_LABEL,
 		    EN_CT_LABEL, (unsigned)p->nflog_group, i);
 	}
@@ -900,13 +922,20 @@ en_nl_batch_marker(char *at, uint16_t type, uint32_t seq)
 }
 
 /*
- * Reads replies until the kernel acknowledges message seq. Any error in
- * the exchange is ours: one batch in flight, nothing else on the socket.
- * Returns 0 or -1 with errno.
+ * Reads replies until the kernel has answered the exchange of messages
+ * first..last: the ack of last, or an error on first (a batch refused as
+ * a whole answers its begin marker only). nf_tables answers every message
+ * of a batch even after one failed, so reading on to last leaves nothing
+ * behind for the next exchange; replies to an older exchange (cut short
+ * by a failed read) are skipped. Returns 0, or -1 with errno of the first
+ * error and its message's seq in *failed.
  */
 static int
-en_nl_wait(struct enforcer *e, uint32_t seq)
+en_nl_wait(struct enforcer *e, uint32_t first, uint32_t last,
+    uint32_t *failed)
 {
+	int error = 0;
+
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(e->nl, e->buf, sizeof(e->buf));
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)e->buf;
@@ -916,65 +945,102 @@ en_nl_wait(struct enforcer *e, uint32_t seq)
 			return -1;
 		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *me;
+			uint32_t seq = nlh->nlmsg_seq;
 
-			if (nlh->nlmsg_type != NLMSG_ERROR)
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    seq - first > last - first)
 				continue;
 			me = mnl_nlmsg_get_payload(nlh);
-			if (me->error != 0) {
-				errno = -me->error;
-				return -1;
+			if (me->error != 0 && error == 0) {
+				error = -me->error;
+				if (failed != NULL)
+					*failed = seq;
 			}
-			if (nlh->nlmsg_seq == seq)
-				return 0;
+			if (seq == last || (me->error != 0 && seq == first))
+				goto done;
 		}
 	}
+done:
+	if (error != 0) {
+		errno = error;
+		return -1;
+	}
+	return 0;
 }
 
+/* One element for en_nl_add_elems. */
+struct en_elem {
+	const char *set;
+	const void *key;
+	size_t keylen;
+	uint64_t timeout_ms;
+};
+
+/* Largest key: ipv6_addr . ipv6_addr . 3 fields of one register each. */
+#define EN_KEY_MAX	44
+
 /*
- * Adds one element with a timeout to a set of our table, as one netlink
- * batch, and waits for the commit. libnftables would read the table's
- * interval sets back before each change (seconds with the world's EEA in
- * them); the batch touches nothing else. Adding an element that exists
- * refreshes its timeout (kernel >= 6.10; older kernels keep the first).
+ * Adds elements with timeouts to sets of our table, as one netlink batch
+ * (one transaction: all or none), and waits for the commit. libnftables
+ * would read the table's interval sets back before each change (seconds
+ * with the world's EEA in them); the batch touches nothing else. Adding
+ * an element that exists refreshes its timeout (kernel >= 6.10; older
+ * kernels keep the first). On failure, *failed is the index of the first
+ * element the kernel refused (n when it refused the batch as a whole).
  */
 static int
-en_nl_add_elem(struct enforcer *e, const char *set, const void *key,
-    size_t keylen, uint64_t timeout_ms)
+en_nl_add_elems(struct enforcer *e, const struct en_elem *v, size_t n,
+    size_t *failed)
 {
-	/* Three messages, under 200 bytes together; aligned for u64. */
+	/* Up to two messages of at most 144 bytes, and the markers. */
 	uint64_t msg[64];
 	char *at = (char *)msg;
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-	struct nlattr *list, *el, *k;
-	uint32_t seq = e->seq;
+	uint32_t seq = e->seq, bad = seq;
+	int rv;
 
-	e->seq += 3;
+	if (n == 0 || n > 2) {
+		errno = EINVAL;
+		*failed = n;
+		return -1;
+	}
+	e->seq += (uint32_t)n + 2;
 	memset(msg, 0, sizeof(msg));
 	at = en_nl_batch_marker(at, NFNL_MSG_BATCH_BEGIN, seq);
-	nlh = mnl_nlmsg_put_header(at);
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK;
-	nlh->nlmsg_seq = seq + 1;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_INET;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, ENFORCE_TABLE);
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
-	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-	k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-	mnl_attr_put(nlh, NFTA_DATA_VALUE, keylen, key);
-	mnl_attr_nest_end(nlh, k);
-	mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(timeout_ms));
-	mnl_attr_nest_end(nlh, el);
-	mnl_attr_nest_end(nlh, list);
-	at += nlh->nlmsg_len;
-	at = en_nl_batch_marker(at, NFNL_MSG_BATCH_END, seq + 2);
-	if (mnl_socket_sendto(e->nl, msg, (size_t)(at - (char *)msg)) < 0)
+	for (size_t i = 0; i < n; i++) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
+		struct nfgenmsg *nfg;
+		struct nlattr *list, *el, *k;
+
+		nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) |
+		    NFT_MSG_NEWSETELEM;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK;
+		nlh->nlmsg_seq = seq + 1 + (uint32_t)i;
+		nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+		nfg->nfgen_family = NFPROTO_INET;
+		nfg->version = NFNETLINK_V0;
+		nfg->res_id = 0;
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, ENFORCE_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, v[i].set);
+		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+		el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+		k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+		mnl_attr_put(nlh, NFTA_DATA_VALUE, v[i].keylen, v[i].key);
+		mnl_attr_nest_end(nlh, k);
+		mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT,
+		    htobe64(v[i].timeout_ms));
+		mnl_attr_nest_end(nlh, el);
+		mnl_attr_nest_end(nlh, list);
+		at += nlh->nlmsg_len;
+	}
+	at = en_nl_batch_marker(at, NFNL_MSG_BATCH_END, seq + 1 +
+	    (uint32_t)n);
+	if (mnl_socket_sendto(e->nl, msg, (size_t)(at - (char *)msg)) < 0) {
+		*failed = n;
 		return -1;
-	return en_nl_wait(e, seq + 1);
+	}
+	rv = en_nl_wait(e, seq, seq + (uint32_t)n, &bad);
+	*failed = bad == seq ? n : (size_t)(bad - seq - 1);
+	return rv;
 }
 
 static void
@@ -991,16 +1057,31 @@ en_nl_error(const char *set, const char *what, char *err, size_t errsize)
 		    strerror(errno));
 }
 
+/*
+ * Appends one field of a concatenated key: the kernel gives each field
+ * whole 32-bit registers, zero-padded after the value.
+ */
+static void
+en_key_put(uint8_t *key, size_t *off, const void *val, size_t len)
+{
+	memcpy(key + *off, val, len);
+	*off += (len + 3) & ~(size_t)3;
+}
+
 int
 enforce_deny(struct enforcer *e, uint8_t proto, const struct ipaddr *src,
-    const struct ipaddr *dst, uint16_t dport, uint32_t timeout, char *err,
-    size_t errsize)
+    uint16_t sport, const struct ipaddr *dst, uint16_t dport, int64_t uid,
+    uint32_t timeout, char *err, size_t errsize)
 {
-	/* Concatenation fields each take whole 32-bit registers. */
-	uint8_t key[40];
-	size_t alen, keylen;
+	uint8_t ckey[EN_KEY_MAX], dkey[EN_KEY_MAX];
+	struct en_elem el[2];
+	size_t alen, clen = 0, dlen = 0, n = 1, failed;
 	bool v4 = ipaddr_is_v4(dst);
-	const char *set = v4 ? "deny4" : "deny6";
+	const uint8_t *sa, *da;
+	/* Ports big-endian as on the wire; uid host-endian as meta keys. */
+	uint8_t sp[2] = { sport >> 8, sport & 0xff };
+	uint8_t dp[2] = { dport >> 8, dport & 0xff };
+	uint32_t u;
 
 	if (ipaddr_is_v4(src) != v4) {
 		en_err(err, errsize, "deny: source and destination are of "
@@ -1012,19 +1093,45 @@ enforce_deny(struct enforcer *e, uint8_t proto, const struct ipaddr *src,
 		    "udp", proto);
 		return -1;
 	}
+	if (uid > (int64_t)UINT32_MAX) {
+		en_err(err, errsize, "deny: uid %lld out of range",
+		    (long long)uid);
+		return -1;
+	}
 	alen = v4 ? 4 : 16;
-	memset(key, 0, sizeof(key));
-	memcpy(key, v4 ? ipaddr_v4(src) : src->b, alen);
-	memcpy(key + alen, v4 ? ipaddr_v4(dst) : dst->b, alen);
-	key[2 * alen] = proto;
-	key[2 * alen + 4] = dport >> 8;
-	key[2 * alen + 5] = dport & 0xff;
-	keylen = 2 * alen + 8;
+	sa = v4 ? ipaddr_v4(src) : src->b;
+	da = v4 ? ipaddr_v4(dst) : dst->b;
 	if (timeout == 0)
 		timeout = ENFORCE_DENY_TIMEOUT;
-	if (en_nl_add_elem(e, set, key, keylen, (uint64_t)timeout * 1000) ==
-	    -1) {
-		en_nl_error(set, "deny", err, errsize);
+	memset(ckey, 0, sizeof(ckey));
+	memset(dkey, 0, sizeof(dkey));
+	/* conn: saddr . sport . daddr . dport . l4proto */
+	en_key_put(ckey, &clen, sa, alen);
+	en_key_put(ckey, &clen, sp, 2);
+	en_key_put(ckey, &clen, da, alen);
+	en_key_put(ckey, &clen, dp, 2);
+	en_key_put(ckey, &clen, &proto, 1);
+	el[0].set = v4 ? "conn4" : "conn6";
+	el[0].key = ckey;
+	el[0].keylen = clen;
+	el[0].timeout_ms = (uint64_t)timeout * 1000;
+	if (uid >= 0) {
+		/* deny: saddr . daddr . l4proto . dport . uid */
+		u = (uint32_t)uid;
+		en_key_put(dkey, &dlen, sa, alen);
+		en_key_put(dkey, &dlen, da, alen);
+		en_key_put(dkey, &dlen, &proto, 1);
+		en_key_put(dkey, &dlen, dp, 2);
+		en_key_put(dkey, &dlen, &u, sizeof(u));
+		el[1].set = v4 ? "deny4" : "deny6";
+		el[1].key = dkey;
+		el[1].keylen = dlen;
+		el[1].timeout_ms = el[0].timeout_ms;
+		n = 2;
+	}
+	if (en_nl_add_elems(e, el, n, &failed) == -1) {
+		en_nl_error(el[failed < n ? failed : 0].set, "deny", err,
+		    errsize);
 		return -1;
 	}
 	return 0;
@@ -1036,12 +1143,17 @@ enforce_allow_learned(struct enforcer *e, size_t scope,
 {
 	char set[32];
 	bool v4 = ipaddr_is_v4(addr);
+	struct en_elem el;
+	size_t failed;
 
 	snprintf(set, sizeof(set), "learn%d_%zu", v4 ? 4 : 6, scope);
 	if (ttl < EN_LEARN_MIN_TTL)
 		ttl = EN_LEARN_MIN_TTL;
-	if (en_nl_add_elem(e, set, v4 ? ipaddr_v4(addr) : addr->b,
-	    v4 ? 4 : 16, (uint64_t)ttl * 1000) == -1) {
+	el.set = set;
+	el.key = v4 ? ipaddr_v4(addr) : addr->b;
+	el.keylen = v4 ? 4 : 16;
+	el.timeout_ms = (uint64_t)ttl * 1000;
+	if (en_nl_add_elems(e, &el, 1, &failed) == -1) {
 		en_nl_error(set, "learned allow", err, errsize);
 		return -1;
 	}
@@ -1071,7 +1183,7 @@ en_nl_probe(struct enforcer *e)
 	nfg->res_id = 0;
 	if (mnl_socket_sendto(e->nl, nlh, nlh->nlmsg_len) < 0)
 		return -1;
-	return en_nl_wait(e, seq);
+	return en_nl_wait(e, seq, seq, NULL);
 }
 
 struct enforcer *

@@ -65,14 +65,21 @@ int enforce_install(struct enforcer *e, const struct enforce_plan *plan,
     char *err, size_t errsize);
 
 /*
- * Reactive: from now on every packet from src to dst:dport (proto) is
- * rejected for timeout seconds (TCP reset to the local socket, ICMP
- * administratively prohibited for UDP). Returns 0 when the element is
- * committed in the kernel, -1 with a reason (set full: "deny set full").
+ * Reactive, for timeout seconds (0: ENFORCE_DENY_TIMEOUT):
+ *  - the rest of this connection (proto, src:sport -> dst:dport) is
+ *    rejected, whoever owns its socket, forwarded traffic included;
+ *  - when uid >= 0 (the socket's owner is known), every later connection
+ *    of a local socket owned by uid from src to dst:dport (proto) is
+ *    rejected too. Other uids, in other scopes or none, keep their way
+ *    there: one program's violation must not cut the whole host.
+ * A negative uid adds the connection only. TCP is answered with a reset
+ * to the local socket, UDP with ICMP administratively prohibited. Both
+ * elements go in one transaction: 0 when they are committed in the
+ * kernel, -1 with a reason when neither is (set full: "deny set full").
  */
 int enforce_deny(struct enforcer *e, uint8_t proto, const struct ipaddr *src,
-    const struct ipaddr *dst, uint16_t dport, uint32_t timeout, char *err,
-    size_t errsize);
+    uint16_t sport, const struct ipaddr *dst, uint16_t dport, int64_t uid,
+    uint32_t timeout, char *err, size_t errsize);
 
 /*
  * Preventive: scope may reach addr for ttl seconds (a name it has consent

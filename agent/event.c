@@ -21,6 +21,7 @@ static const char *const event_names[EV_TYPE_COUNT] = {
 	[EV_GEODB_STALE] = "geodb_stale",
 	[EV_CAPTURE_ERROR] = "capture_error",
 	[EV_SINK_ERROR] = "sink_error",
+	[EV_ENFORCE_ERROR] = "enforce_error",
 	[EV_AGENT_STARTED] = "agent_started",
 	[EV_AGENT_STOPPED] = "agent_stopped",
 	[EV_STATS] = "stats",

@@ -172,6 +172,7 @@ sink_is_exec(const struct event *e)
 	case EV_CONFIG_ERROR:
 	case EV_CAPTURE_ERROR:
 	case EV_SINK_ERROR:
+	case EV_ENFORCE_ERROR:
 	case EV_GEODB_STALE:
 		return true;
 	default:
@@ -190,6 +191,7 @@ sink_syslog_prio(enum event_type t)
 	case EV_CONFIG_ERROR:
 	case EV_CAPTURE_ERROR:
 	case EV_SINK_ERROR:
+	case EV_ENFORCE_ERROR:
 		return LOG_ERR;
 	default:
 		return LOG_INFO;

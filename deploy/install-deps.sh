@@ -8,7 +8,7 @@ BUILD="gcc make pkg-config libpcap-dev libmaxminddb-dev libconfig-dev libssl-dev
 # run: the embedded country database's source data and the MMDB tools
 RUN="tor-geoipdb mmdb-bin nftables"
 # test: unit tests, fuzzing compiler, network namespaces
-TEST="check clang iproute2 jq bsdutils"
+TEST="check clang iproute2 jq bsdutils tcpdump"
 
 missing=""
 for p in $BUILD $RUN $TEST; do

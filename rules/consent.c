@@ -1160,7 +1160,7 @@ consent_covers(const struct consent *c, const struct ipaddr *dst,
 		if (i == c->hosts.n)
 			return false;
 	}
-	if (c->ports.n > 0) {
+	if (c->ports.n > 0 && port != 0) {	/* port 0: any port */
 		for (i = 0; i < c->ports.n; i++)
 			if (c->ports.v[i] == port)
 				break;

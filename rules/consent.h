@@ -81,7 +81,9 @@ bool consent_active(const struct consent *c, int64_t t);
  * address dst, hostname host (NULL when unknown) and port at time t. A
  * consent that lists hosts never covers a flow whose host is unknown. Host
  * patterns: exact (case-insensitive) or "*.suffix" (any name ending in
- * ".suffix", not suffix itself). Writes up to max pointers into out and
+ * ".suffix", not suffix itself). Port 0 means any port (enforcement asks
+ * whether a name is consented before any connection to it exists). Writes up
+ * to max pointers into out and
  * returns how many matched (may exceed max). Never allocates.
  */
 size_t consent_match(const struct consent_register *r, const char *customer,

@@ -51,9 +51,10 @@ static const char *const ce_header[] = {
 	    "hand",
 	"# are not kept (the audit log keeps the history). A change made by "
 	    "hand",
-	"# is reported by \"eeaguard consent verify\". The fields are "
-	    "explained",
-	"# in the example register, deploy/consent.conf.",
+	"# is reported by \"eeaguard consent verify\". Each field is "
+	    "explained in",
+	"# the example register that comes with eeaguard "
+	    "(deploy/consent.conf).",
 	NULL
 };
 

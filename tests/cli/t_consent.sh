@@ -143,8 +143,9 @@ expect_rc "list --expiring with a bad value" 1
 expect_err_has "list --expiring explains" "eeaguard: --expiring: 'soon' is not a number of days (valid: such as 30d)"
 run "$EEAGUARD" consent list -c "$C" --json
 expect_rc "list --json" 0
-if command -v python3 >/dev/null 2>&1; then
-	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert len(a)==2 and a[0]["state"]=="active" and a[0]["ports"]==[443] and a[1]["purpose"]=="off-site \"backup\" of C:\\data"' "$T/out" &&
+if command -v jq >/dev/null 2>&1; then
+	jq -e 'length == 2 and .[0].state == "active" and .[0].ports == [443] and
+	    .[1].purpose == "off-site \"backup\" of C:\\data" and .[1].revoked == false' "$T/out" >/dev/null &&
 		ok "list --json is a JSON array of every field" || fail "list --json is a JSON array of every field" "$(cat "$T/out")"
 fi
 

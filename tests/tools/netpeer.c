@@ -1,6 +1,7 @@
 /* Test peer for live tests: a bounded TCP listener that counts bytes, and a client. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -127,10 +128,28 @@ do_connect(const char *addr, const char *port, long bytes, long delay_ms,
 	fd = socket(fam, SOCK_STREAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* A dropped SYN must fail within SECONDS, not the kernel's minutes. */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
 	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
-		printf("error: %s\n", strerror(errno));
-		return 1;
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int e = errno, soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		if (e != EINPROGRESS) {
+			printf("error: %s\n", strerror(e));
+			return 1;
+		}
+		if (poll(&p, 1, (int)(seconds * 1000)) != 1) {
+			printf("error: %s\n", strerror(ETIMEDOUT));
+			return 1;
+		}
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		if (soerr != 0) {
+			printf("error: %s\n", strerror(soerr));
+			return 1;
+		}
 	}
+	fcntl(fd, F_SETFL, 0);
 	usleep((useconds_t)delay_ms * 1000);
 	memset(buf, 'x', sizeof(buf));
 	while (sent < bytes) {

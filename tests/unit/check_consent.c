@@ -904,8 +904,9 @@ START_TEST(test_match_fields)
 	    NULL, 0), 1);
 	ck_assert_uint_eq(consent_match(r, "acme", "US", &a, NULL, 80, T_NOW,
 	    NULL, 0), 0);
+	/* Port 0 asks for any port (enforcement, before a connection). */
 	ck_assert_uint_eq(consent_match(r, "acme", "US", &a, NULL, 0, T_NOW,
-	    NULL, 0), 0);
+	    NULL, 0), 1);
 	ck_assert_uint_eq(consent_match(r, "acme", "JP", &a, NULL, 443, T_NOW,
 	    NULL, 0), 0);
 	ck_assert_uint_eq(consent_match(r, "acme", "--", &a, NULL, 443, T_NOW,

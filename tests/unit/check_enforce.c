@@ -121,6 +121,17 @@ listing(void)
 	return run("nft list table inet " ENFORCE_TABLE " 2>/dev/null");
 }
 
+/* One set of the table, elements included. */
+static char *
+listing_set(const char *set)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "nft list set inet " ENFORCE_TABLE
+	    " %s 2>/dev/null", set);
+	return run(cmd);
+}
+
 static void
 assert_has(const char *text, const char *what)
 {
@@ -213,17 +224,18 @@ listener(const char *addr)
 }
 
 /*
- * A non-blocking connect given ms to complete: 0, or the error (ETIMEDOUT
- * when the SYN is dropped). The connected socket goes to *out if asked.
+ * A non-blocking connect from src:sport (0: any port) given ms to
+ * complete: 0, or the error (ETIMEDOUT when the SYN is dropped). The
+ * connected socket goes to *out if asked.
  */
 static int
-try_connect(const char *src, const char *dst, uint16_t port, int ms,
-    int *out)
+try_connect_from(const char *src, uint16_t sport, const char *dst,
+    uint16_t port, int ms, int *out)
 {
 	struct sockaddr_in sin;
 	struct pollfd pfd;
 	socklen_t len = sizeof(int);
-	int fd = sock_bound(SOCK_STREAM, src, 0), soerr = 0;
+	int fd = sock_bound(SOCK_STREAM, src, sport), soerr = 0;
 
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	memset(&sin, 0, sizeof(sin));
@@ -251,22 +263,35 @@ done:
 	return soerr;
 }
 
-/* Runs fn(arg) as uid/gid NOBODY in a child; returns its exit status. */
 static int
-as_nobody(int (*fn)(void *), void *arg)
+try_connect(const char *src, const char *dst, uint16_t port, int ms,
+    int *out)
+{
+	return try_connect_from(src, 0, dst, port, ms, out);
+}
+
+/* Runs fn(arg) as uid/gid id in a child; returns its exit status. */
+static int
+as_uid(uid_t id, int (*fn)(void *), void *arg)
 {
 	pid_t pid = fork();
 	int st;
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		if (setgid(NOBODY) == -1 || setuid(NOBODY) == -1)
+		if (setgid(id) == -1 || setuid(id) == -1)
 			_exit(99);
 		_exit(fn(arg));
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st));
 	return WEXITSTATUS(st);
+}
+
+static int
+as_nobody(int (*fn)(void *), void *arg)
+{
+	return as_uid(NOBODY, fn, arg);
 }
 
 struct target {
@@ -350,10 +375,35 @@ START_TEST(test_install_table)
 	e = open_enforcer();
 	install(e, c, sp);
 	t = listing();
+	assert_has(t, "set conn4 {");
+	assert_has(t, "type ipv4_addr . inet_service . ipv4_addr . "
+	    "inet_service . inet_proto");
+	assert_has(t, "set conn6 {");
+	assert_has(t, "type ipv6_addr . inet_service . ipv6_addr . "
+	    "inet_service . inet_proto");
 	assert_has(t, "set deny4 {");
-	assert_has(t, "type ipv4_addr . ipv4_addr . inet_proto . inet_service");
+	assert_has(t, "type ipv4_addr . ipv4_addr . inet_proto . "
+	    "inet_service . uid");
 	assert_has(t, "set deny6 {");
+	assert_has(t, "type ipv6_addr . ipv6_addr . inet_proto . "
+	    "inet_service . uid");
 	assert_has(t, "size 65536");
+	assert_has(t, "ip saddr . tcp sport . ip daddr . tcp dport . "
+	    "meta l4proto @conn4 counter packets 0 bytes 0 reject with tcp "
+	    "reset");
+	assert_has(t, "ip6 saddr . th sport . ip6 daddr . th dport . "
+	    "meta l4proto @conn6 counter packets 0 bytes 0 reject with icmpx "
+	    "admin-prohibited");
+	assert_has(t, "ip saddr . ip daddr . meta l4proto . tcp dport . "
+	    "meta skuid @deny4 counter packets 0 bytes 0 reject with tcp "
+	    "reset");
+	assert_has(t, "ip6 saddr . ip6 daddr . meta l4proto . th dport . "
+	    "meta skuid @deny6 counter packets 0 bytes 0 reject with icmpx "
+	    "admin-prohibited");
+	/* the forward hook has no local socket, hence no uid: conn only */
+	assert_has(strstr(t, "chain forward"), "@conn4");
+	assert_has(strstr(t, "chain forward"), "@conn6");
+	assert_lacks(strstr(t, "chain forward"), "@deny");
 	assert_has(t, "set allow4_1 {");
 	assert_has(t, "10.0.0.0/23");
 	assert_lacks(t, "10.0.0.5");
@@ -405,13 +455,14 @@ START_TEST(test_reinstall_replaces)
 		return;
 	e = open_enforcer();
 	install(e, c, a);
-	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s, &d, 443, 600, err,
-	    sizeof(err)), 0);
+	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s, 40000, &d, 443,
+	    NOBODY, 600, err, sizeof(err)), 0);
 	ck_assert_int_eq(enforce_allow_learned(e, 1, &d, 300, err,
 	    sizeof(err)), 0);
 	t = listing();
 	assert_has(t, "192.0.2.0/24");
-	assert_has(t, "10.0.0.1 . 203.0.113.9 . tcp . 443");
+	assert_has(t, "10.0.0.1 . 40000 . 203.0.113.9 . 443 . tcp");
+	assert_has(t, "10.0.0.1 . 203.0.113.9 . tcp . 443 . 65534");
 	free(t);
 	install(e, c, b);
 	t = listing();
@@ -448,8 +499,8 @@ START_TEST(test_failed_install_keeps_table)
 		return;
 	e = open_enforcer();
 	install(e, c, a);
-	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s, &d, 443, 600, err,
-	    sizeof(err)), 0);
+	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s, 40000, &d, 443,
+	    NOBODY, 600, err, sizeof(err)), 0);
 	before = run(JSON_LISTING);
 	assert_has(before, "\"name\": \"allow4_1\"");
 
@@ -533,56 +584,101 @@ START_TEST(test_deny_elements)
 	if (!private_netns())
 		return;
 	e = open_enforcer();
-	/* no table yet: the set is missing */
-	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s4, &d4, 443, 60, err,
-	    sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "no set deny4") != NULL, "%s", err);
+	/* no table yet: the sets are missing */
+	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s4, 40000, &d4, 443,
+	    NOBODY, 60, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "no set conn4") != NULL, "%s", err);
 	install(e, c, sp);
-	ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &s4, &d4, 443, 3600, err,
-	    sizeof(err)) == 0, "%s", err);
-	ck_assert_msg(enforce_deny(e, IPPROTO_UDP, &s6, &d6, 53, 120, err,
-	    sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &s4, 40000, &d4, 443,
+	    NOBODY, 3600, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(enforce_deny(e, IPPROTO_UDP, &s6, 5353, &d6, 53, 1000,
+	    120, err, sizeof(err)) == 0, "%s", err);
+	/* owner unknown: the connection only */
+	ck_assert_msg(enforce_deny(e, IPPROTO_UDP, &s4, 5353, &d4, 53, -1,
+	    60, err, sizeof(err)) == 0, "%s", err);
 	/* again: refreshes, not an error */
-	ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &s4, &d4, 443, 3600, err,
-	    sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s4, &d6, 443, 60, err,
-	    sizeof(err)), -1);
-	ck_assert_int_eq(enforce_deny(e, IPPROTO_ICMP, &s4, &d4, 0, 60, err,
-	    sizeof(err)), -1);
+	ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &s4, 40000, &d4, 443,
+	    NOBODY, 3600, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s4, 1, &d6, 443, 0,
+	    60, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "different address families") != NULL,
+	    "%s", err);
+	ck_assert_int_eq(enforce_deny(e, IPPROTO_ICMP, &s4, 0, &d4, 0, 0, 60,
+	    err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "neither tcp nor udp") != NULL, "%s", err);
+	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s4, 1, &d4, 443,
+	    (int64_t)UINT32_MAX + 1, 60, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "out of range") != NULL, "%s", err);
 	t = listing();
-	assert_has(t, "10.0.0.1 . 203.0.113.9 . tcp . 443 timeout 1h expires");
-	assert_has(t, "2001:db8::1 . 2001:db8:ff::9 . udp . 53 timeout 2m "
+	/* conn: saddr . sport . daddr . dport . l4proto */
+	assert_has(t, "10.0.0.1 . 40000 . 203.0.113.9 . 443 . tcp timeout 1h "
 	    "expires");
+	assert_has(t, "2001:db8::1 . 5353 . 2001:db8:ff::9 . 53 . udp "
+	    "timeout 2m expires");
+	assert_has(t, "10.0.0.1 . 5353 . 203.0.113.9 . 53 . udp timeout 1m "
+	    "expires");
+	/* deny: saddr . daddr . l4proto . dport . uid */
+	assert_has(t, "10.0.0.1 . 203.0.113.9 . tcp . 443 . 65534 timeout 1h "
+	    "expires");
+	assert_has(t, "2001:db8::1 . 2001:db8:ff::9 . udp . 53 . 1000 "
+	    "timeout 2m expires");
+	assert_lacks(t, "10.0.0.1 . 203.0.113.9 . udp . 53");
+	free(t);
+	/* each element in its own set */
+	t = listing_set("conn4");
+	assert_has(t, "40000");
+	assert_lacks(t, "65534");
+	free(t);
+	t = listing_set("deny4");
+	assert_has(t, "65534");
+	assert_lacks(t, "40000");
+	assert_lacks(t, "udp");
 	free(t);
 	enforce_close(e);
 	config_free(c);
 }
 END_TEST
 
+/*
+ * Both sets fill up and say so; an add that fails leaves no half behind
+ * (both elements go in one transaction).
+ */
 START_TEST(test_deny_set_full)
 {
 	struct config *c = conf(conf_three);
 	struct enforce_scope_plan sp[4] = { { 0 } };
-	struct ipaddr s = A("10.0.0.1"), d;
+	struct ipaddr s = A("10.0.0.1"), d = A("198.18.0.1"), d2;
 	struct enforcer *e;
-	char err[256];
+	char err[256], *t;
 
 	if (!private_netns())
 		return;
 	e = open_enforcer();
 	install(e, c, sp);
-	for (unsigned i = 0; i < ENFORCE_SET_SIZE; i++) {
-		uint8_t v4[4] = { 198, 18, (uint8_t)(i >> 8), (uint8_t)i };
+	/* one connection, many owners: deny4 fills, conn4 holds one */
+	for (unsigned i = 0; i < ENFORCE_SET_SIZE; i++)
+		ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &s, 40000, &d, 443,
+		    (int64_t)i, 600, err, sizeof(err)) == 0, "element %u: %s",
+		    i, err);
+	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s, 40001, &d, 443,
+	    ENFORCE_SET_SIZE, 600, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "deny set full (deny4") != NULL, "%s", err);
+	t = listing_set("conn4");
+	assert_has(t, "10.0.0.1 . 40000 . 198.18.0.1 . 443 . tcp");
+	assert_lacks(t, "40001");
+	free(t);
+	/* owner unknown: conn4 alone, until it is full too */
+	for (unsigned i = 1; i < ENFORCE_SET_SIZE; i++) {
+		uint8_t v4[4] = { 198, 20, (uint8_t)(i >> 8), (uint8_t)i };
 
-		ipaddr_from_v4(&d, v4);
-		ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &s, &d,
-		    (uint16_t)(443 + (i >> 16)), 600, err, sizeof(err)) == 0,
-		    "element %u: %s", i, err);
+		ipaddr_from_v4(&d2, v4);
+		ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &s, 40000, &d2, 443,
+		    -1, 600, err, sizeof(err)) == 0, "element %u: %s", i, err);
 	}
-	d = A("198.19.0.1");
-	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s, &d, 443, 600, err,
-	    sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "deny set full") != NULL, "%s", err);
+	d2 = A("198.19.0.1");
+	ck_assert_int_eq(enforce_deny(e, IPPROTO_TCP, &s, 40000, &d2, 443, -1,
+	    600, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "deny set full (conn4") != NULL, "%s", err);
 	enforce_close(e);
 	config_free(c);
 }
@@ -621,15 +717,21 @@ END_TEST
 
 /* ---- blocking on loopback ----------------------------------------------------------- */
 
+/*
+ * Owner unknown (uid -1): the rest of the connection is rejected, and a
+ * new one on the same 5-tuple, but one from another source port is not.
+ */
 START_TEST(test_deny_blocks_tcp)
 {
 	struct config *c = conf(conf_three);
 	struct enforce_scope_plan sp[4] = { { 0 } };
 	struct ipaddr s = A("127.0.0.1"), d = A("127.0.0.2");
+	struct linger lg = { 1, 0 };
+	struct pollfd pfd;
 	struct enforcer *e;
-	char err[256], *t;
-	int lfd;
-	uint16_t port;
+	char err[256], buf[4], *t;
+	int lfd, cli, srv;
+	uint16_t port, cport;
 
 	if (!private_netns())
 		return;
@@ -638,18 +740,130 @@ START_TEST(test_deny_blocks_tcp)
 	e = open_enforcer();
 	install(e, c, sp);
 	ck_assert_int_eq(try_connect("127.0.0.1", "127.0.0.2", port, 300,
-	    NULL), 0);
-	ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &s, &d, port, 60, err,
-	    sizeof(err)) == 0, "%s", err);
-	/* the kernel answers the SYN with a reset: refused at once */
+	    &cli), 0);
+	srv = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(srv, 0);
+	cport = local_port(cli);
+	ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &s, cport, &d, port, -1,
+	    60, err, sizeof(err)) == 0, "%s", err);
+	/* the next segment is answered with a reset to the sender */
+	ck_assert_int_eq(send(cli, "x", 1, 0), 1);
+	pfd.fd = cli;
+	pfd.events = POLLIN;
+	ck_assert_int_eq(poll(&pfd, 1, 300), 1);
+	ck_assert_int_eq(recv(cli, buf, sizeof(buf), 0), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	/* and never reached the peer */
+	pfd.fd = srv;
+	ck_assert_int_eq(poll(&pfd, 1, 300), 0);
+	/* the same 5-tuple again: refused at once */
+	setsockopt(cli, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(cli);
+	ck_assert_int_eq(try_connect_from("127.0.0.1", cport, "127.0.0.2",
+	    port, 300, NULL), ECONNREFUSED);
+	/* another source port, another source: untouched */
 	ck_assert_int_eq(try_connect("127.0.0.1", "127.0.0.2", port, 300,
-	    NULL), ECONNREFUSED);
-	/* another source, another port: untouched */
+	    NULL), 0);
 	ck_assert_int_eq(try_connect("127.0.0.3", "127.0.0.2", port, 300,
 	    NULL), 0);
 	t = listing();
-	assert_has(t, "@deny4 counter packets 1 ");
+	assert_has(t, "@conn4 counter packets 2 ");
+	assert_has(t, "@deny4 counter packets 0 ");
 	free(t);
+	t = listing_set("deny4");
+	assert_lacks(t, "127.0.0.1");
+	free(t);
+	close(srv);
+	close(lfd);
+	enforce_close(e);
+	config_free(c);
+}
+END_TEST
+
+struct udp_target {
+	const char *dst;
+	uint16_t port;
+};
+
+/* Sends one datagram from a fresh socket: 0, or the send's errno. */
+static int
+udp_send_fn(void *arg)
+{
+	const struct udp_target *t = arg;
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rv = 0;
+
+	if (fd == -1)
+		return 98;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(t->port);
+	inet_pton(AF_INET, t->dst, &sin.sin_addr);
+	if (sendto(fd, "u", 1, 0, (struct sockaddr *)&sin, sizeof(sin)) != 1)
+		rv = errno;
+	close(fd);
+	return rv;
+}
+
+/*
+ * The "live" case: a violation by a program of uid 65534 (scoped) must
+ * not block root (unscoped, policy alert) or another uid to the same
+ * service; later connections of uid 65534 itself are refused.
+ */
+START_TEST(test_deny_uid)
+{
+	struct config *c = conf(conf_three);
+	struct enforce_scope_plan sp[4] = { { 0 } };
+	struct ipaddr s = A("127.0.0.1"), d = A("127.0.0.2");
+	struct enforcer *e;
+	struct target t2;
+	struct udp_target u2;
+	char err[256], buf[4], *t, want[128];
+	int lfd, usrv;
+
+	if (!private_netns())
+		return;
+	lfd = listener("127.0.0.2");
+	usrv = sock_bound(SOCK_DGRAM, "127.0.0.2", 0);
+	t2.dst = "127.0.0.2";
+	t2.port = local_port(lfd);
+	u2.dst = "127.0.0.2";
+	u2.port = local_port(usrv);
+	fcntl(usrv, F_SETFL, O_NONBLOCK);
+	e = open_enforcer();
+	install(e, c, sp);
+	ck_assert_int_eq(as_nobody(connect_fn, &t2), 0);
+	/* the violating connection came from some port of uid 65534 */
+	ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &s, 40000, &d, t2.port,
+	    NOBODY, 60, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(enforce_deny(e, IPPROTO_UDP, &s, 40000, &d, u2.port,
+	    NOBODY, 60, err, sizeof(err)) == 0, "%s", err);
+	/* a new connection of uid 65534, from another port: refused */
+	ck_assert_int_eq(as_nobody(connect_fn, &t2), ECONNREFUSED);
+	ck_assert_int_eq(as_nobody(udp_send_fn, &u2), EPERM);
+	ck_assert_int_eq(recv(usrv, buf, sizeof(buf), 0), -1);
+	/* root and uid 65533 to the same dst:port: through */
+	ck_assert_int_eq(connect_fn(&t2), 0);
+	ck_assert_int_eq(as_uid(NOBODY - 1, connect_fn, &t2), 0);
+	ck_assert_int_eq(udp_send_fn(&u2), 0);
+	ck_assert_int_eq(recv(usrv, buf, sizeof(buf), 0), 1);
+	t = listing_set("deny4");
+	snprintf(want, sizeof(want), "127.0.0.1 . 127.0.0.2 . tcp . %u . "
+	    "65534", t2.port);
+	assert_has(t, want);
+	free(t);
+	t = listing_set("conn4");
+	snprintf(want, sizeof(want), "127.0.0.1 . 40000 . 127.0.0.2 . %u . "
+	    "tcp", t2.port);
+	assert_has(t, want);
+	free(t);
+	t = listing();
+	/* one refused SYN (reset), one refused datagram (icmpx) */
+	assert_has(t, "tcp dport . meta skuid @deny4 counter packets 1 ");
+	assert_has(t, "th dport . meta skuid @deny4 counter packets 1 ");
+	assert_has(t, "@conn4 counter packets 0 ");
+	free(t);
+	close(usrv);
 	close(lfd);
 	enforce_close(e);
 	config_free(c);
@@ -665,7 +879,7 @@ START_TEST(test_deny_blocks_udp)
 	struct pollfd pfd;
 	struct enforcer *e;
 	char err[256], buf[8];
-	int srv, cli, soerr = 0;
+	int srv, cli, other, soerr = 0;
 	socklen_t len = sizeof(soerr);
 	uint16_t port;
 
@@ -674,6 +888,7 @@ START_TEST(test_deny_blocks_udp)
 	srv = sock_bound(SOCK_DGRAM, "127.0.0.2", 0);
 	port = local_port(srv);
 	cli = sock_bound(SOCK_DGRAM, "127.0.0.1", 0);
+	other = sock_bound(SOCK_DGRAM, "127.0.0.1", 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(port);
@@ -684,8 +899,8 @@ START_TEST(test_deny_blocks_udp)
 	install(e, c, sp);
 	ck_assert_int_eq(send(cli, "a", 1, 0), 1);
 	ck_assert_int_eq(recv(srv, buf, sizeof(buf), 0), 1);
-	ck_assert_msg(enforce_deny(e, IPPROTO_UDP, &s, &d, port, 60, err,
-	    sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(enforce_deny(e, IPPROTO_UDP, &s, local_port(cli), &d,
+	    port, -1, 60, err, sizeof(err)) == 0, "%s", err);
 	/* the reject drops the datagram in the sender's own send() */
 	ck_assert_int_eq(send(cli, "b", 1, 0), -1);
 	ck_assert_int_eq(errno, EPERM);
@@ -699,6 +914,12 @@ START_TEST(test_deny_blocks_udp)
 	/* and the datagram never arrived */
 	fcntl(srv, F_SETFL, O_NONBLOCK);
 	ck_assert_int_eq(recv(srv, buf, sizeof(buf), 0), -1);
+	/* another source port to the same service: delivered */
+	ck_assert_int_eq(sendto(other, "c", 1, 0, (struct sockaddr *)&sin,
+	    sizeof(sin)), 1);
+	ck_assert_int_eq(recv(srv, buf, sizeof(buf), 0), 1);
+	ck_assert_int_eq(buf[0], 'c');
+	close(other);
 	close(cli);
 	close(srv);
 	enforce_close(e);
@@ -706,16 +927,18 @@ START_TEST(test_deny_blocks_udp)
 }
 END_TEST
 
+/* IPv6 keys of both sets: the exact connection, then root's service. */
 START_TEST(test_deny_blocks_tcp6)
 {
 	struct config *c = conf(conf_three);
 	struct enforce_scope_plan sp[4] = { { 0 } };
 	struct ipaddr lo = A("::1");
-	struct sockaddr_in6 sin6;
+	struct sockaddr_in6 sin6, src6;
 	struct enforcer *e;
-	char err[256];
-	int lfd, fd;
+	char err[256], *t;
+	int lfd, fd, fd2;
 	socklen_t len = sizeof(sin6);
+	uint16_t port;
 
 	if (!private_netns())
 		return;
@@ -726,15 +949,36 @@ START_TEST(test_deny_blocks_tcp6)
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
 	ck_assert_int_eq(listen(lfd, 4), 0);
 	getsockname(lfd, (struct sockaddr *)&sin6, &len);
+	port = ntohs(sin6.sin6_port);
+	src6 = sin6;
+	src6.sin6_port = 0;
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&src6, sizeof(src6)), 0);
 	e = open_enforcer();
 	install(e, c, sp);
-	ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &lo, &lo,
-	    ntohs(sin6.sin6_port), 60, err, sizeof(err)) == 0, "%s", err);
-	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &lo, local_port(fd), &lo,
+	    port, -1, 60, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)),
 	    -1);
 	ck_assert_int_eq(errno, ECONNREFUSED);
 	close(fd);
+	fd2 = socket(AF_INET6, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd2, (struct sockaddr *)&sin6, sizeof(sin6)),
+	    0);
+	close(fd2);
+	/* root's own service now (this test runs as root) */
+	ck_assert_msg(enforce_deny(e, IPPROTO_TCP, &lo, 1, &lo, port,
+	    (int64_t)geteuid(), 60, err, sizeof(err)) == 0, "%s", err);
+	fd2 = socket(AF_INET6, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd2, (struct sockaddr *)&sin6, sizeof(sin6)),
+	    -1);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	close(fd2);
+	t = listing();
+	assert_has(t, "@conn6 counter packets 1 ");
+	assert_has(t, "@deny6 counter packets 1 ");
+	assert_has(t, "::1 . ::1 . tcp . ");
+	free(t);
 	close(lfd);
 	enforce_close(e);
 	config_free(c);
@@ -1090,6 +1334,7 @@ enforce_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tn, 20);
 	tcase_add_test(tn, test_deny_blocks_tcp);
+	tcase_add_test(tn, test_deny_uid);
 	tcase_add_test(tn, test_deny_blocks_udp);
 	tcase_add_test(tn, test_deny_blocks_tcp6);
 	tcase_add_test(tn, test_destroy_socket);

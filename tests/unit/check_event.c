@@ -250,7 +250,7 @@ START_TEST(type_names)
 		"violation", "unscoped", "consent_transfer", "flow", "blocked",
 		"consent_expired", "config_reloaded", "config_error",
 		"geodb_reloaded", "geodb_stale", "capture_error", "sink_error",
-		"agent_started", "agent_stopped", "stats",
+		"enforce_error", "agent_started", "agent_stopped", "stats",
 	};
 	int t;
 
