@@ -34,6 +34,9 @@ awk -v s="$s" -v m="$m" -v e="$e" -v z="$(stat -c %s "$tmp/w.mmdb")" 'BEGIN {
 echo "== lookups and decisions"
 "$TOOLS/bench_rules" build/country.mmdb deploy/eeaguard.conf deploy/consent.conf
 
+echo "== enforcement (root, in a private network namespace)"
+"$TOOLS/bench_enforce" build/country.mmdb
+
 echo "== agent replay: $BENCH_PACKETS packets (SYNs, data, DNS), snap 96"
 "$TOOLS/pcapgen" --bench 0 "$tmp/empty.pcap" 2>/dev/null || printf 'start 2026-01-01T00:00:00Z\n' | "$TOOLS/pcapgen" - "$tmp/empty.pcap"
 start=$(best3 "$EEAGUARD" agent -r "$tmp/empty.pcap" -c tests/bench/agent.conf)

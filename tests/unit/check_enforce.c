@@ -416,7 +416,7 @@ START_TEST(test_install_table)
 	assert_lacks(t, "allow4_0");
 	assert_lacks(t, "allow4_3");
 	assert_has(t, "chain scope_1 {");
-	assert_has(t, "log prefix \"eeaguard:1 \" group 4242 drop");
+	assert_has(t, "log prefix \"eeaguard:1 \" group 4242 queue-threshold 1 drop");
 	assert_has(t, "type filter hook output priority filter - 1; "
 	    "policy accept;");
 	assert_has(t, "type filter hook forward priority filter - 1; "
@@ -1113,7 +1113,7 @@ START_TEST(test_preventive_uid)
 	ck_assert_int_eq(connect_fn(&t2), 0);
 	t = listing();
 	assert_has(t, "counter packets 1 bytes ");
-	assert_has(t, "log prefix \"eeaguard:0 \" group 4242 drop");
+	assert_has(t, "log prefix \"eeaguard:0 \" group 4242 queue-threshold 1 drop");
 	free(t);
 	/* a learned address opens the way */
 	ck_assert_msg(enforce_allow_learned(e, 0, &two, 300, err,
