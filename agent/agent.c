@@ -51,6 +51,8 @@
 #define DENY_MEMORY 65536		/* denies re-added after a reinstall */
 #define LEARNED_MEMORY 16384		/* learned allows re-added likewise */
 #define REINSTALL_SETTLE_US 200000	/* coalesce policy changes */
+#define PIDFILE_DIR "/run/eeaguard"	/* systemd's RuntimeDirectory */
+#define PIDFILE PIDFILE_DIR "/eeaguard.pid"
 
 enum { RELOAD_CONFIG = 1, RELOAD_REGISTER = 2, RELOAD_GEODB = 4 };
 
@@ -1870,6 +1872,40 @@ open_live(struct agent *a)
 	return 0;
 }
 
+/*
+ * Where a service manager made /run/eeaguard, the pid goes there so that
+ * `eeaguard consent` can ask the running agent to reload at once. Written
+ * atomically; only this agent's own pid is ever removed.
+ */
+static void
+write_pidfile(void)
+{
+	char tmp[64];
+	FILE *f;
+
+	if (access(PIDFILE_DIR, W_OK) == -1)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.%ld", PIDFILE, (long)getpid());
+	if ((f = fopen(tmp, "w")) == NULL)
+		return;
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0 || rename(tmp, PIDFILE) == -1)
+		unlink(tmp);
+}
+
+static void
+remove_pidfile(void)
+{
+	char buf[32] = "";
+	FILE *f;
+
+	if ((f = fopen(PIDFILE, "r")) == NULL)
+		return;
+	if (fgets(buf, sizeof(buf), f) != NULL && atol(buf) == (long)getpid())
+		unlink(PIDFILE);
+	fclose(f);
+}
+
 int
 agent_run_live(struct agent *a)
 {
@@ -1912,6 +1948,7 @@ agent_run_live(struct agent *a)
 	reset_consent_clock(a, a->now_us / USEC);
 	emit_lifecycle(a, EV_AGENT_STARTED, "started");
 	check_geodb_age(a);
+	write_pidfile();
 	log_info("watching %zu interface%s in %s mode (policy %s, geodb %s)",
 	    a->n_caps, a->n_caps == 1 ? "" : "s", config_mode_name(a->mode),
 	    a->pol.hash, a->geodb_tag);
@@ -2018,9 +2055,8 @@ agent_run_live(struct agent *a)
 			log_info("released the nftables table inet %s",
 			    ENFORCE_TABLE);
 	}
-	emit_lifecycle(a, EV_AGENT_STOPPED, a->enf != NULL && !a->opt.release ?
-	    (strcmp(stop_reason, "stopped") ? stop_reason : "stopped") :
-	    stop_reason);
+	emit_lifecycle(a, EV_AGENT_STOPPED, stop_reason);
+	remove_pidfile();
 	close(sfd);
 	close(ifd);
 	(void)unused_signal;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/enforce.h"
 #include "agent/log.h"
 #include "rules/consent.h"
 #include "rules/country.h"
@@ -45,6 +46,18 @@ summarize_config(const struct config *c)
 		if (s->match.empty)
 			printf(" (empty match: matches nothing)");
 		printf("\n");
+		if (c->agent.mode == MODE_ENFORCE) {
+			const char *why = NULL;
+
+			if (c->agent.enforce == ENFORCE_PREVENTIVE &&
+			    enforce_scope_expressible(s, &why))
+				printf("      enforced preventively (nftables)\n");
+			else if (c->agent.enforce == ENFORCE_PREVENTIVE)
+				printf("      enforced reactively: %s\n",
+				    why ? why : "nftables cannot express it");
+			else
+				printf("      enforced reactively\n");
+		}
 	}
 	printf("  exemptions: %zu\n", c->n_exempts);
 	printf("  EEA (%zu): ", country_set_count(&c->policy.eea));

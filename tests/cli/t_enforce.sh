@@ -77,7 +77,8 @@ ip netns exec "$NS_CLI" nft list table inet eeaguard >/dev/null 2>&1 &&
 conf preventive
 start_agent "$T/p.out"
 ip netns exec "$NS_SRV" timeout 20 tcpdump -i vs -n -w "$T/us.pcap" \
-    'src host 192.0.2.10 and dst host 198.51.100.7 and tcp port 443' 2>/dev/null &
+    'src host 192.0.2.10 and dst host 198.51.100.7 and tcp dst port 443 and tcp[tcpflags] & tcp-syn != 0' \
+    2>/dev/null &
 tcpd=$!
 sleep 1
 server 198.51.100.7 18 "$T/us2"
@@ -91,7 +92,7 @@ grep -q '"event":"blocked","verdict":"violation","action":"block".*"dst":"198.51
 	fail "preventive: the blocked event's fields" "$(grep blocked "$T/p.out" | head -1)" "$(tail -3 "$T/err")"
 kill "$tcpd" 2>/dev/null; wait "$tcpd" 2>/dev/null
 n=$(tcpdump -r "$T/us.pcap" -n 2>/dev/null | wc -l)
-[ "$n" -eq 0 ] && ok "preventive: the US host's capture sees 0 packets from the scoped client" ||
+[ "$n" -eq 0 ] && ok "preventive: the US host's capture sees no SYN from the scoped client" ||
 	fail "preventive: the US host's capture sees 0 packets" "$n packets"
 
 # Legal records a consent for the network: open within 2 s.
