@@ -30,6 +30,7 @@
 #include "agent/json.h"
 #include "agent/hostname.h"
 #include "agent/log.h"
+#include "agent/metrics.h"
 #include "agent/names.h"
 #include "geodb/geodb.h"
 #include "rules/consent.h"
@@ -52,6 +53,8 @@
 #define LEARNED_MEMORY 16384		/* learned allows re-added likewise */
 #define REINSTALL_SETTLE_US 200000	/* coalesce policy changes */
 #define PIDFILE_DIR "/run/eeaguard"	/* systemd's RuntimeDirectory */
+#define BREAKDOWN_MAX 256		/* (customer, country) pairs counted */
+#define METRICS_SAMPLES 1024
 #define PIDFILE PIDFILE_DIR "/eeaguard.pid"
 
 enum { RELOAD_CONFIG = 1, RELOAD_REGISTER = 2, RELOAD_GEODB = 4 };
@@ -177,6 +180,16 @@ struct agent {
 	int64_t geodb_checked_s;
 
 	struct counters n;
+
+	/* violations and blocks by customer and country, for the metrics */
+	struct breakdown {
+		char customer[64];
+		char cc[3];
+		uint64_t violations;
+		uint64_t blocks;
+	} by_cc[BREAKDOWN_MAX];
+	size_t n_by_cc;
+	struct metrics *metrics;
 };
 
 static volatile sig_atomic_t unused_signal;
@@ -974,6 +987,33 @@ opened_by_src(const struct agent *a, const struct packet *p, bool *midstream)
 
 /* ---- decisions -------------------------------------------------------- */
 
+/* Violations (and blocks) by customer and country; bounded, "other" past it. */
+static void
+count_breakdown(struct agent *a, const char *customer, const char *cc,
+    bool blocked)
+{
+	struct breakdown *b = NULL;
+
+	for (size_t i = 0; i < a->n_by_cc && b == NULL; i++)
+		if (strcmp(a->by_cc[i].customer, customer) == 0 &&
+		    strcmp(a->by_cc[i].cc, cc) == 0)
+			b = &a->by_cc[i];
+	if (b == NULL && a->n_by_cc < BREAKDOWN_MAX - 1) {
+		b = &a->by_cc[a->n_by_cc++];
+		snprintf(b->customer, sizeof(b->customer), "%s", customer);
+		snprintf(b->cc, sizeof(b->cc), "%s", cc);
+	}
+	if (b == NULL) {
+		b = &a->by_cc[BREAKDOWN_MAX - 1];
+		snprintf(b->customer, sizeof(b->customer), "other");
+		snprintf(b->cc, sizeof(b->cc), "--");
+		a->n_by_cc = BREAKDOWN_MAX;
+	}
+	b->violations++;
+	if (blocked)
+		b->blocks++;
+}
+
 /*
  * Judges j at its ts_us and emits the decision's event. With revises >= 0
  * this is a second look at a flow already judged at that time (its first
@@ -1061,6 +1101,10 @@ decide(struct agent *a, struct judged *j, struct flow *fw, int64_t revises)
 		type = EV_BLOCKED;
 		d.action = ACTION_BLOCK;
 	}
+	if (d.scope != NULL && (type == EV_VIOLATION || type == EV_BLOCKED))
+		for (size_t i = 0; i < d.scope->customers.n; i++)
+			count_breakdown(a, d.scope->customers.v[i], gr.cc,
+			    type == EV_BLOCKED || d.action == ACTION_BLOCK);
 
 	memset(&ef, 0, sizeof(ef));
 	ef.verdict = policy_verdict_name(d.verdict);
@@ -1420,6 +1464,101 @@ attrib_latency(const struct agent *a, struct event *e)
 	event_kv_int(e, "attrib_us_p99", v[(n * 99) / 100] / 1000);
 }
 
+#define M_ADD(type, name, help, labels, v) \
+	(void)metrics_add(m, type, name, help, labels, (double)(v))
+
+/*
+ * The counters as Prometheus text for node_exporter's textfile collector,
+ * rewritten whole (atomically) with every stats event.
+ */
+static void
+write_metrics(struct agent *a, int64_t now_us)
+{
+	const char *path = a->pol.cfg->alerts.metrics_file;
+	struct metrics *m = a->metrics;
+	struct flow_table_stats fs;
+	const struct geodb_info *gi = geodb_get_info(a->geo);
+	size_t active = 0, expiring = 0;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	if (m == NULL && (m = a->metrics = metrics_new(METRICS_SAMPLES)) ==
+	    NULL)
+		return;
+	metrics_reset(m);
+	flow_table_get_stats(a->flows, &fs);
+	M_ADD(METRIC_COUNTER, "eeaguard_packets_total", "Packets captured.",
+	    NULL, a->n.packets);
+	M_ADD(METRIC_COUNTER, "eeaguard_flows_total", "Flows seen.", NULL,
+	    a->n.flows_new);
+	M_ADD(METRIC_GAUGE, "eeaguard_flows_active", "Flows in the table.",
+	    NULL, fs.count);
+	M_ADD(METRIC_COUNTER, "eeaguard_flows_evicted_total",
+	    "Flows pushed out of a full table.", NULL, fs.evicted);
+	for (int v = 0; v <= VERDICT_UNSCOPED; v++) {
+		const char *l[] = { "verdict", policy_verdict_name(v), NULL };
+
+		M_ADD(METRIC_COUNTER, "eeaguard_decisions_total",
+		    "Decisions by verdict.", l, a->n.verdicts[v]);
+	}
+	for (size_t i = 0; i < a->n_by_cc; i++) {
+		const char *l[] = { "customer", a->by_cc[i].customer,
+		    "country", a->by_cc[i].cc, NULL };
+
+		M_ADD(METRIC_COUNTER, "eeaguard_violations_total",
+		    "Violations by customer and destination country.", l,
+		    a->by_cc[i].violations);
+		M_ADD(METRIC_COUNTER, "eeaguard_blocks_total",
+		    "Violations blocked, by customer and destination country.",
+		    l, a->by_cc[i].blocks);
+	}
+	for (int i = 1; i < DECODE_ERR_COUNT; i++) {
+		const char *l[] = { "reason", decode_error_name(i), NULL };
+
+		M_ADD(METRIC_COUNTER, "eeaguard_decode_errors_total",
+		    "Packets not decoded, by reason.", l, a->n.decode_errors[i]);
+	}
+	for (size_t i = 0; i < a->n_caps; i++) {
+		struct pcap_stat ps;
+		const char *l[] = { "iface", a->caps[i].name, NULL };
+
+		if (a->caps[i].live && pcap_stats(a->caps[i].pcap, &ps) == 0)
+			M_ADD(METRIC_COUNTER, "eeaguard_pcap_drops_total",
+			    "Packets the capture dropped, by interface.", l,
+			    (uint64_t)ps.ps_drop + ps.ps_ifdrop);
+	}
+	M_ADD(METRIC_COUNTER, "eeaguard_reloads_total",
+	    "Configuration and register reloads attempted.", NULL,
+	    a->n.reloads);
+	M_ADD(METRIC_COUNTER, "eeaguard_reload_failures_total",
+	    "Reloads refused (the old state stayed in force).", NULL,
+	    a->n.reload_failures);
+	M_ADD(METRIC_GAUGE, "eeaguard_geodb_age_seconds",
+	    "Age of the country database's data.", NULL,
+	    gi->build_epoch ? (double)(now_us / USEC - (int64_t)gi->build_epoch)
+	    : 0);
+	for (size_t i = 0; i < a->pol.reg->n; i++) {
+		const struct consent *c = &a->pol.reg->v[i];
+
+		if (!consent_active(c, now_us / USEC))
+			continue;
+		active++;
+		if (c->expires != CONSENT_TIME_MAX &&
+		    c->expires - now_us / USEC <= 30 * 86400)
+			expiring++;
+	}
+	M_ADD(METRIC_GAUGE, "eeaguard_consents_active",
+	    "Consents in force.", NULL, active);
+	M_ADD(METRIC_GAUGE, "eeaguard_consents_expiring",
+	    "Consents in force that expire within 30 days.", NULL, expiring);
+	M_ADD(METRIC_COUNTER, "eeaguard_blocks_committed_total",
+	    "Deny elements committed in enforce mode.", NULL, a->blocks);
+	M_ADD(METRIC_COUNTER, "eeaguard_enforce_errors_total",
+	    "nftables updates that failed.", NULL, a->enforce_errors);
+	if (metrics_write(m, path) == -1)
+		log_warn("metrics: %s", path);
+}
+
 /* Reactive blocks: first packet captured -> deny element committed. */
 static void
 block_latency(const struct agent *a, struct event *e)
@@ -1472,6 +1611,7 @@ emit_stats(struct agent *a, int64_t ts_us)
 		attrib_latency(a, &e);
 	if (a->enf != NULL)
 		block_latency(a, &e);
+	write_metrics(a, ts_us);
 	event_kv_int(&e, "flows_expired", (int64_t)fs.expired);
 	for (int v = 0; v <= VERDICT_UNSCOPED; v++)
 		event_kv_int(&e, policy_verdict_name(v),
@@ -1648,6 +1788,7 @@ agent_free(struct agent *a)
 	free(a->denies);
 	free(a->learned);
 	free(a->eea);
+	metrics_free(a->metrics);
 	free(a->pending);
 	geodb_close(a->geo);
 	netset_free(a->host_addrs);
