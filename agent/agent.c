@@ -1444,24 +1444,34 @@ cmp_u32(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Median and 99th percentile of the latest attributions, in microseconds. */
+/* Median and 99th percentile of a ring of nanosecond latencies, in microseconds. */
+static void
+latency_kv(struct event *e, const uint32_t *ring, uint64_t count,
+    const char *p50, const char *p99)
+{
+	uint32_t v[1024];
+	size_t n = count < 1024 ? (size_t)count : 1024;
+
+	if (n == 0)
+		return;
+	memcpy(v, ring, n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_u32);
+	event_kv_int(e, p50, v[n / 2] / 1000);
+	event_kv_int(e, p99, v[(n * 99) / 100] / 1000);
+}
+
+/* Attributions: how many found what, and how long they took. */
 static void
 attrib_latency(const struct agent *a, struct event *e)
 {
-	uint32_t v[1024];
-	size_t n = a->attrib_n < 1024 ? (size_t)a->attrib_n : 1024;
 	struct attrib_stats st;
 
 	attrib_get_stats(a->attr, &st);
 	event_kv_int(e, "attrib_queries", (int64_t)st.queries);
 	event_kv_int(e, "attrib_found_socket", (int64_t)st.found_socket);
 	event_kv_int(e, "attrib_found_process", (int64_t)st.found_process);
-	if (n == 0)
-		return;
-	memcpy(v, a->attrib_ns, n * sizeof(v[0]));
-	qsort(v, n, sizeof(v[0]), cmp_u32);
-	event_kv_int(e, "attrib_us_p50", v[n / 2] / 1000);
-	event_kv_int(e, "attrib_us_p99", v[(n * 99) / 100] / 1000);
+	latency_kv(e, a->attrib_ns, a->attrib_n, "attrib_us_p50",
+	    "attrib_us_p99");
 }
 
 #define M_ADD(type, name, help, labels, v) \
@@ -1563,17 +1573,9 @@ write_metrics(struct agent *a, int64_t now_us)
 static void
 block_latency(const struct agent *a, struct event *e)
 {
-	uint32_t v[1024];
-	size_t n = a->block_n < 1024 ? (size_t)a->block_n : 1024;
-
 	event_kv_int(e, "blocks", (int64_t)a->blocks);
 	event_kv_int(e, "enforce_errors", (int64_t)a->enforce_errors);
-	if (n == 0)
-		return;
-	memcpy(v, a->block_ns, n * sizeof(v[0]));
-	qsort(v, n, sizeof(v[0]), cmp_u32);
-	event_kv_int(e, "block_us_p50", v[n / 2] / 1000);
-	event_kv_int(e, "block_us_p99", v[(n * 99) / 100] / 1000);
+	latency_kv(e, a->block_ns, a->block_n, "block_us_p50", "block_us_p99");
 }
 
 static void
