@@ -54,6 +54,9 @@
 #define REINSTALL_SETTLE_US 200000	/* coalesce policy changes */
 #define PIDFILE_DIR "/run/eeaguard"	/* systemd's RuntimeDirectory */
 #define BREAKDOWN_MAX 256		/* (customer, country) pairs counted */
+#define INCIDENT_MAX 4096		/* open incident episodes remembered */
+#define INCIDENT_EPISODE 3600		/* idle seconds that end an episode */
+#define NOTICE_DEADLINE (24 * 3600)	/* breach notice to the customer */
 #define METRICS_SAMPLES 1024
 #define PIDFILE PIDFILE_DIR "/eeaguard.pid"
 
@@ -190,6 +193,14 @@ struct agent {
 	} by_cc[BREAKDOWN_MAX];
 	size_t n_by_cc;
 	struct metrics *metrics;
+
+	/* incident episodes: (customer, destination), most recent first found */
+	struct episode {
+		char customer[64];
+		struct ipaddr dst;
+		int64_t last_s;		/* 0 = free */
+	} *episodes;
+	uint64_t incidents;
 };
 
 static volatile sig_atomic_t unused_signal;
@@ -1014,6 +1025,195 @@ count_breakdown(struct agent *a, const char *customer, const char *cc,
 		b->blocks++;
 }
 
+/* ---- incidents ---------------------------------------------------------- */
+
+/*
+ * Is there an episode of (customer, dst) still open at now? Opens one if
+ * not (reusing the stalest slot when all are taken). Returns true when the
+ * episode is new, i.e. an incident is to be reported.
+ */
+static bool
+episode_begin(struct agent *a, const char *customer, const struct ipaddr *dst,
+    int64_t now)
+{
+	struct episode *free_slot = NULL, *stalest = NULL;
+
+	for (size_t i = 0; i < INCIDENT_MAX; i++) {
+		struct episode *ep = &a->episodes[i];
+
+		if (ep->last_s == 0 || now - ep->last_s > INCIDENT_EPISODE) {
+			if (free_slot == NULL)
+				free_slot = ep;
+			continue;
+		}
+		if (strcmp(ep->customer, customer) == 0 &&
+		    ipaddr_equal(&ep->dst, dst)) {
+			ep->last_s = now;
+			return false;
+		}
+		if (stalest == NULL || ep->last_s < stalest->last_s)
+			stalest = ep;
+	}
+	if (free_slot == NULL)
+		free_slot = stalest;
+	snprintf(free_slot->customer, sizeof(free_slot->customer), "%s",
+	    customer);
+	free_slot->dst = *dst;
+	free_slot->last_s = now;
+	return true;
+}
+
+/* "INC-20261126-3f2a9c0d": the day and a digest of what it is about. */
+static void
+incident_id(const char *customer, const struct ipaddr *dst, int64_t ts_us,
+    char out[32])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	char buf[256], day[16];
+	struct tm tm;
+	time_t t = (time_t)(ts_us / USEC);
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%s|", customer);
+	memcpy(buf + n, dst->b, 16);
+	memcpy(buf + n + 16, &ts_us, sizeof(ts_us));
+	EVP_Digest(buf, (size_t)n + 16 + sizeof(ts_us), d, &len, EVP_sha256(),
+	    NULL);
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y%m%d", &tm);
+	snprintf(out, 32, "INC-%s-%02x%02x%02x%02x", day, d[0], d[1], d[2],
+	    d[3]);
+}
+
+/*
+ * Data of a violating flow left the host: once per (customer, destination)
+ * episode, an `incident` with what the 24-hour customer notice needs.
+ */
+static void
+report_incident(struct agent *a, struct flow *f, const struct judged *j,
+    const struct decision *d, const char *cc)
+{
+	char nested[3][1024], id[32], ts[4][JSON_TS_LEN], ab[IPADDR_STRLEN];
+	struct json jw;
+	struct event e;
+	int64_t now = a->now_us;
+
+	if (f->flags & FLOW_INCIDENT || d->scope == NULL || a->episodes == NULL)
+		return;
+	f->flags |= FLOW_INCIDENT;
+	for (size_t k = 0; k < d->scope->customers.n; k++) {
+		const char *cust = d->scope->customers.v[k];
+
+		if (!episode_begin(a, cust, &j->dst, now / USEC))
+			continue;
+		a->incidents++;
+		incident_id(cust, &j->dst, now, id);
+
+		json_begin(&jw, nested[0], sizeof(nested[0]));
+		json_str(&jw, "dst", ipaddr_format(&j->dst, ab));
+		json_int(&jw, "dport", j->dport);
+		json_str(&jw, "country", cc);
+		json_str(&jw, "host", j->host[0] ? j->host : NULL);
+		if (json_end(&jw) < 0)
+			snprintf(nested[0], sizeof(nested[0]), "null");
+		/* an array of one: an episode names its first destination */
+		memmove(nested[0] + 1, nested[0], strlen(nested[0]) + 1);
+		nested[0][0] = '[';
+		strcat(nested[0], "]");
+
+		json_begin(&jw, nested[1], sizeof(nested[1]));
+		json_int_or_null(&jw, "uid", j->attributed ? j->at.uid : -1);
+		json_int_or_null(&jw, "pid", j->attributed ? j->at.pid : -1);
+		json_str(&jw, "comm", j->attributed && j->at.comm[0] ?
+		    j->at.comm : NULL);
+		json_str(&jw, "exe", j->attributed && j->at.exe[0] ?
+		    j->at.exe : NULL);
+		json_str(&jw, "cgroup", j->attributed && j->at.cgroup[0] ?
+		    j->at.cgroup : NULL);
+		if (json_end(&jw) < 0)
+			snprintf(nested[1], sizeof(nested[1]), "null");
+
+		json_begin(&jw, nested[2], sizeof(nested[2]));
+		json_str(&jw, "action", policy_action_name(d->action));
+		if (f->action == ACTION_BLOCK && a->enf != NULL)
+			json_str(&jw, "blocked_at", json_timestamp(now, ts[3]));
+		else
+			json_null(&jw, "blocked_at");
+		if (json_end(&jw) < 0)
+			snprintf(nested[2], sizeof(nested[2]), "null");
+
+		event_init(&e, EV_INCIDENT, now);
+		event_kv_str(&e, "incident", id);
+		event_kv_str(&e, "discovered_at", json_timestamp(now, ts[0]));
+		event_kv_str(&e, "notify_customer_by",
+		    json_timestamp(now + NOTICE_DEADLINE * USEC, ts[1]));
+		event_kv_str(&e, "customer", cust);
+		event_kv_str(&e, "scope", d->scope->name);
+		event_kv_str(&e, "data", d->scope->data);
+		if (d->scope->subjects >= 0)
+			event_kv_int(&e, "subjects", d->scope->subjects);
+		else
+			event_kv_json(&e, "subjects", "null");
+		event_kv_json(&e, "destinations", nested[0]);
+		event_kv_str(&e, "proto", j->proto == IPPROTO_TCP ? "tcp" : "udp");
+		event_kv_str(&e, "src", ipaddr_format(&j->src, ab));
+		event_kv_json(&e, "process", nested[1]);
+		event_kv_int(&e, "bytes_sent", (int64_t)f->payload_bytes);
+		event_kv_int(&e, "packets_sent", (int64_t)f->packets);
+		event_kv_str(&e, "first_seen", json_timestamp(j->ts_us, ts[2]));
+		event_kv_str(&e, "last_seen", ts[0]);
+		event_kv_json(&e, "measures", nested[2]);
+		event_kv_str(&e, "verdict", policy_verdict_name(d->verdict));
+		event_kv_str(&e, "reason", d->reason);
+		event_kv_str(&e, "geodb", a->geodb_tag);
+		event_kv_str(&e, "policy", a->pol.hash);
+		emit(a, &e);
+	}
+}
+
+/* The facts of j as the policy sees them, and its decision at now. */
+static void
+judge(struct agent *a, const struct judged *j, struct flow_facts *facts,
+    struct geodb_result *gr, struct decision *d)
+{
+	bool v4 = ipaddr_is_v4(&j->dst);
+
+	memset(facts, 0, sizeof(*facts));
+	facts->proto = j->proto;
+	facts->src = j->src;
+	facts->dst = j->dst;
+	facts->sport = j->sport;
+	facts->dport = j->dport;
+	facts->host = j->host[0] != '\0' ? j->host : NULL;
+	facts->uid = j->attributed ? j->at.uid : -1;
+	if (j->attributed) {
+		facts->user = j->at.user[0] ? j->at.user : NULL;
+		facts->comm = j->at.comm[0] ? j->at.comm : NULL;
+		facts->cgroup = j->at.cgroup[0] ? j->at.cgroup : NULL;
+	}
+	if (geodb_lookup(a->geo, v4 ? AF_INET : AF_INET6,
+	    v4 ? ipaddr_v4(&j->dst) : j->dst.b, gr) == -1)
+		log_debug("geodb error on a lookup: treated as unknown");
+	facts->cc = gr->cc;
+	policy_decide(a->pol.cfg, a->pol.reg, facts, a->now_us / USEC, d);
+}
+
+/* Payload of a violating flow was seen leaving: an incident, maybe. */
+static void
+data_left(struct agent *a, struct flow *f, const struct judged *j)
+{
+	struct flow_facts facts;
+	struct geodb_result gr;
+	struct decision d;
+
+	if (j->verdict != VERDICT_VIOLATION || (f->flags & FLOW_INCIDENT))
+		return;
+	judge(a, j, &facts, &gr, &d);
+	if (d.verdict == VERDICT_VIOLATION)
+		report_incident(a, f, j, &d, gr.cc);
+}
+
 /*
  * Judges j at its ts_us and emits the decision's event. With revises >= 0
  * this is a second look at a flow already judged at that time (its first
@@ -1030,27 +1230,8 @@ decide(struct agent *a, struct judged *j, struct flow *fw, int64_t revises)
 	struct event e;
 	enum event_type type;
 	char rts[JSON_TS_LEN];
-	bool v4 = ipaddr_is_v4(&j->dst);
 
-	memset(&facts, 0, sizeof(facts));
-	facts.proto = j->proto;
-	facts.src = j->src;
-	facts.dst = j->dst;
-	facts.sport = j->sport;
-	facts.dport = j->dport;
-	facts.host = j->host[0] != '\0' ? j->host : NULL;
-	facts.uid = j->attributed ? j->at.uid : -1;
-	if (j->attributed) {
-		facts.user = j->at.user[0] ? j->at.user : NULL;
-		facts.comm = j->at.comm[0] ? j->at.comm : NULL;
-		facts.cgroup = j->at.cgroup[0] ? j->at.cgroup : NULL;
-	}
-	if (geodb_lookup(a->geo, v4 ? AF_INET : AF_INET6,
-	    v4 ? ipaddr_v4(&j->dst) : j->dst.b, &gr) == -1)
-		log_debug("geodb error on a lookup: treated as unknown");
-	facts.cc = gr.cc;
-
-	policy_decide(a->pol.cfg, a->pol.reg, &facts, a->now_us / USEC, &d);
+	judge(a, j, &facts, &gr, &d);
 	if (revises >= 0 && d.verdict == j->verdict)
 		return;
 	if (revises >= 0) {
@@ -1286,6 +1467,12 @@ first_payload(struct agent *a, struct flow *f, const struct packet *p)
 			decide(a, j, f, j->ts_us);
 		}
 	}
+	/*
+	 * Data left unless this first payload is the ClientHello a deferred
+	 * block waited for (it carries no personal data and is cut now).
+	 */
+	if (!(j->defer_block && pd->buf[0] == 22))
+		data_left(a, f, j);
 	if (j->defer_block && j->verdict != VERDICT_ALLOW_CONSENT)
 		block_flow(a, j);
 	pending_release(a, f);
@@ -1339,6 +1526,8 @@ judge_new(struct agent *a, struct flow *f, const struct packet *p,
 		j.host_src = NAME_DNS;
 	}
 	decide(a, &j, f, -1);
+	if (from_src && p->payload_len > 0 && !kernel_dropped)
+		data_left(a, f, &j);
 	/* Only a consent's hosts can turn on a name, and only over TCP. */
 	if (!named && !kernel_dropped && j.proto == IPPROTO_TCP &&
 	    (j.verdict == VERDICT_VIOLATION ||
@@ -1563,6 +1752,9 @@ write_metrics(struct agent *a, int64_t now_us)
 	    "Consents in force that expire within 30 days.", NULL, expiring);
 	M_ADD(METRIC_COUNTER, "eeaguard_blocks_committed_total",
 	    "Deny elements committed in enforce mode.", NULL, a->blocks);
+	M_ADD(METRIC_COUNTER, "eeaguard_incidents_total",
+	    "Incidents: violations in which data left the host.", NULL,
+	    a->incidents);
 	M_ADD(METRIC_COUNTER, "eeaguard_enforce_errors_total",
 	    "nftables updates that failed.", NULL, a->enforce_errors);
 	if (metrics_write(m, path) == -1)
@@ -1608,6 +1800,7 @@ emit_stats(struct agent *a, int64_t ts_us)
 	event_kv_int(&e, "dns_malformed", (int64_t)a->n.dns_malformed);
 	event_kv_int(&e, "names_from_payload", (int64_t)a->n.names_from_payload);
 	event_kv_int(&e, "revisions", (int64_t)a->n.revisions);
+	event_kv_int(&e, "incidents", (int64_t)a->incidents);
 	event_kv_int(&e, "pending_full", (int64_t)a->n.pending_full);
 	if (a->attr != NULL)
 		attrib_latency(a, &e);
@@ -1742,6 +1935,11 @@ agent_new(const struct agent_options *o, char *err, size_t errsize,
 	}
 	for (uint32_t i = 0; i < PENDING_MAX; i++)
 		a->pending[i].next_free = i + 2 <= PENDING_MAX ? i + 2 : 0;
+	if ((a->episodes = calloc(INCIDENT_MAX, sizeof(*a->episodes))) ==
+	    NULL) {
+		snprintf(err, errsize, "out of memory");
+		goto fail;
+	}
 	a->pending_free = 1;
 
 	memset(&so, 0, sizeof(so));
@@ -1791,6 +1989,7 @@ agent_free(struct agent *a)
 	free(a->learned);
 	free(a->eea);
 	metrics_free(a->metrics);
+	free(a->episodes);
 	free(a->pending);
 	geodb_close(a->geo);
 	netset_free(a->host_addrs);

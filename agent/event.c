@@ -22,6 +22,7 @@ static const char *const event_names[EV_TYPE_COUNT] = {
 	[EV_CAPTURE_ERROR] = "capture_error",
 	[EV_SINK_ERROR] = "sink_error",
 	[EV_ENFORCE_ERROR] = "enforce_error",
+	[EV_INCIDENT] = "incident",
 	[EV_AGENT_STARTED] = "agent_started",
 	[EV_AGENT_STOPPED] = "agent_stopped",
 	[EV_STATS] = "stats",
@@ -88,6 +89,15 @@ event_kv_int(struct event *e, const char *key, int64_t i)
 
 	if ((kv = event_kv_add(e, key, KV_INT)) != NULL)
 		kv->i = i;
+}
+
+void
+event_kv_json(struct event *e, const char *key, const char *json)
+{
+	struct event_kv *kv;
+
+	if ((kv = event_kv_add(e, key, KV_JSON)) != NULL)
+		kv->s = json;
 }
 
 void
@@ -206,6 +216,9 @@ event_format_json(const struct event *e, char *buf, size_t size)
 			break;
 		case KV_BOOL:
 			json_bool(&j, kv->key, kv->i != 0);
+			break;
+		case KV_JSON:
+			json_raw(&j, kv->key, kv->s);
 			break;
 		}
 	}
@@ -436,6 +449,9 @@ event_format_text(const struct event *e, char *buf, size_t size)
 			break;
 		case KV_BOOL:
 			text_puts(&t, kv->i != 0 ? "true" : "false");
+			break;
+		case KV_JSON:
+			text_esc(&t, kv->s != NULL ? kv->s : "null", false);
 			break;
 		}
 	}

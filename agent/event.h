@@ -25,6 +25,7 @@ enum event_type {
 	EV_AGENT_STARTED,
 	EV_AGENT_STOPPED,
 	EV_STATS,
+	EV_INCIDENT,
 	EV_TYPE_COUNT
 };
 
@@ -67,7 +68,7 @@ struct event_flow {
 };
 
 /* Extra members: counts, names, messages of the non-decision events. */
-enum event_kv_type { KV_STR, KV_INT, KV_BOOL };
+enum event_kv_type { KV_STR, KV_INT, KV_BOOL, KV_JSON };
 
 struct event_kv {
 	const char *key;
@@ -89,6 +90,8 @@ void event_init(struct event *e, enum event_type type, int64_t ts_us);
 void event_kv_str(struct event *e, const char *key, const char *s);
 void event_kv_int(struct event *e, const char *key, int64_t i);
 void event_kv_bool(struct event *e, const char *key, bool b);
+/* A nested object or array, already JSON (from the json writer). */
+void event_kv_json(struct event *e, const char *key, const char *json);
 
 /*
  * One JSON object, no newline. Decision events write every schema field

@@ -26,6 +26,7 @@ struct flow_key {
 #define FLOW_DECIDED	0x08	/* a decision was made */
 #define FLOW_PENDING	0x10	/* decision may be revised (name still unknown) */
 #define FLOW_REVERSED	0x20	/* the initiator is key.dst (keys are canonical) */
+#define FLOW_INCIDENT	0x40	/* its data leaving was reported as an incident */
 
 /*
  * One flow. The table owns it; a pointer stays valid until the next

@@ -230,6 +230,17 @@ json_null(struct json *j, const char *key)
 }
 
 void
+json_raw(struct json *j, const char *key, const char *value)
+{
+	if (value == NULL) {
+		json_null(j, key);
+		return;
+	}
+	json_key(j, key);
+	json_put(j, value, strlen(value));
+}
+
+void
 json_int_or_null(struct json *j, const char *key, int64_t value)
 {
 	if (value < 0)

@@ -40,6 +40,11 @@ void json_null(struct json *j, const char *key);
 /* A number that is unknown when negative: writes null then. */
 void json_int_or_null(struct json *j, const char *key, int64_t value);
 
+/*
+ * A member whose value is JSON text made by another json writer (a nested
+ * object or array): written as is, so it must come from json_begin/json_end.
+ */
+void json_raw(struct json *j, const char *key, const char *value);
 void json_array_begin(struct json *j, const char *key);	/* key NULL inside arrays */
 void json_array_str(struct json *j, const char *value);
 void json_array_end(struct json *j);

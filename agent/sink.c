@@ -174,6 +174,7 @@ sink_is_exec(const struct event *e)
 	case EV_SINK_ERROR:
 	case EV_ENFORCE_ERROR:
 	case EV_GEODB_STALE:
+	case EV_INCIDENT:
 		return true;
 	default:
 		return sink_is_alert(e);
@@ -188,6 +189,8 @@ sink_syslog_prio(enum event_type t)
 	case EV_UNSCOPED:
 	case EV_BLOCKED:
 		return LOG_WARNING;
+	case EV_INCIDENT:
+		return LOG_ERR;
 	case EV_CONFIG_ERROR:
 	case EV_CAPTURE_ERROR:
 	case EV_SINK_ERROR:

@@ -4,7 +4,7 @@
 set -eu
 
 # build: compiler, pkg-config and the libraries eeaguard links
-BUILD="gcc make pkg-config libpcap-dev libmaxminddb-dev libconfig-dev libssl-dev libjson-c-dev libnftables-dev libmnl-dev"
+BUILD="gcc make pkg-config libpcap-dev libmaxminddb-dev libconfig-dev libssl-dev libjson-c-dev libnftables-dev libmnl-dev libsystemd-dev libcap-ng-dev"
 # run: the embedded country database's source data and the MMDB tools
 RUN="tor-geoipdb mmdb-bin nftables"
 # test: unit tests, fuzzing compiler, network namespaces

@@ -251,6 +251,7 @@ START_TEST(type_names)
 		"consent_expired", "config_reloaded", "config_error",
 		"geodb_reloaded", "geodb_stale", "capture_error", "sink_error",
 		"enforce_error", "agent_started", "agent_stopped", "stats",
+		"incident",
 	};
 	int t;
 
