@@ -145,10 +145,88 @@ demo: deps all $(O)/tools/pcapgen
 	@echo "== eeaguard agent -r build/demo.pcap -c deploy/demo/eeaguard.conf -v --format text"
 	@$(BIN) agent -r build/demo.pcap -c deploy/demo/eeaguard.conf -v --format text
 
-install: $(BIN) build/country.mmdb
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/eeaguard
-	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/eeaguard
-	install -m 0644 build/country.mmdb $(DESTDIR)$(DATADIR)/eeaguard/country.mmdb
+# make install [PREFIX=/usr/local] [DESTDIR=] [INSTALL_BIN=... INSTALL_DB=...]
+#
+# The program, the embedded database, man pages, documentation and the
+# systemd unit go under PREFIX; the unit into $(PREFIX)/lib/systemd/system,
+# which systemd reads for /usr and /usr/local alike (a local build never
+# shadows a package's /lib/systemd/system). Configuration goes to
+# /etc/eeaguard and /etc/logrotate.d whatever PREFIX is (the binary reads
+# /etc/eeaguard/eeaguard.conf), and is never overwritten: an edited
+# configuration or a raised logrotate retention survives reinstalls. The
+# example configuration is installed with the register and audit log where
+# deploy/setup-users.sh and LEGAL.md put them, and watching every interface.
+# deploy/setup-users.sh then lays out the directories, their owners and
+# modes: as root without DESTDIR it also creates the users (a real install),
+# with DESTDIR only the modes (a staging tree). INSTALL_BIN and INSTALL_DB
+# install an already-built binary and database without building anything.
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(DATADIR)/doc/eeaguard
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+INSTALL_BIN ?= $(BIN)
+INSTALL_DB  ?= build/country.mmdb
+
+install: $(INSTALL_BIN) $(INSTALL_DB)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/eeaguard \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)/etc/logrotate.d $(DESTDIR)/etc/eeaguard
+	install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/eeaguard
+	install -m 0644 $(INSTALL_DB) $(DESTDIR)$(DATADIR)/eeaguard/country.mmdb
+	install -m 0755 deploy/setup-users.sh $(DESTDIR)$(DATADIR)/eeaguard/setup-users.sh
+	install -m 0644 doc/eeaguard.8 $(DESTDIR)$(MANDIR)/man8/eeaguard.8
+	install -m 0644 doc/eeaguard.conf.5 doc/eeaguard-consent.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 README.md deploy/INSTALL.md deploy/LEGAL.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 deploy/eeaguard.conf deploy/consent.conf $(DESTDIR)$(DOCDIR)/examples/
+	sed 's|/usr/sbin/eeaguard|$(SBINDIR)/eeaguard|g' deploy/eeaguard.service \
+	    >$(DESTDIR)$(UNITDIR)/eeaguard.service.new
+	chmod 0644 $(DESTDIR)$(UNITDIR)/eeaguard.service.new
+	mv -f $(DESTDIR)$(UNITDIR)/eeaguard.service.new $(DESTDIR)$(UNITDIR)/eeaguard.service
+	@set -e; f=$(DESTDIR)/etc/logrotate.d/eeaguard; \
+	if [ -e "$$f" ]; then echo "kept $$f"; \
+	else install -m 0644 deploy/eeaguard.logrotate "$$f"; fi
+	@set -e; f=$(DESTDIR)/etc/eeaguard/eeaguard.conf; \
+	if [ -e "$$f" ]; then \
+	    echo "kept $$f (the new example is $(DOCDIR)/examples/eeaguard.conf)"; \
+	else \
+	    sed -e 's|^\( *\)register = "consent.conf";|\1register = "consent/consent.conf";|' \
+	        -e 's|^\( *# \)Relative, so it is the consent.conf next to this file.|\1In consent/ next to this file: see LEGAL.md.|' \
+	        -e 's|"/var/lib/eeaguard/consent.log"|"/var/lib/eeaguard/consent/consent.log"|' \
+	        -e 's|^\( *\)interfaces = \["eth0"\];|\1interfaces = [];|' \
+	        deploy/eeaguard.conf >"$$f.new"; \
+	    chmod 0644 "$$f.new"; mv -f "$$f.new" "$$f"; \
+	fi
+	DESTDIR=$(DESTDIR) deploy/setup-users.sh
+	@if ! grep -qaF '$(DATADIR)/eeaguard/country.mmdb' $(INSTALL_BIN); then \
+	    echo "warning: $(INSTALL_BIN) was built for another DATADIR: it will not find" \
+	        "$(DATADIR)/eeaguard/country.mmdb; rebuild it (make clean; make PREFIX=$(PREFIX))" \
+	        "or set geodb.path" >&2; fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+# Removes what install put under PREFIX. Keeps /etc/eeaguard, the logrotate
+# configuration, /var/lib/eeaguard (the audit log), /var/log/eeaguard (the
+# evidence), the users and the nftables table: those outlive the program.
+.PHONY: uninstall
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
+	    [ -e $(UNITDIR)/eeaguard.service ]; then \
+	    systemctl disable --now eeaguard.service || true; fi
+	rm -f $(DESTDIR)$(SBINDIR)/eeaguard \
+	    $(DESTDIR)$(DATADIR)/eeaguard/country.mmdb \
+	    $(DESTDIR)$(DATADIR)/eeaguard/setup-users.sh \
+	    $(DESTDIR)$(MANDIR)/man8/eeaguard.8 \
+	    $(DESTDIR)$(MANDIR)/man5/eeaguard.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/eeaguard-consent.5 \
+	    $(DESTDIR)$(UNITDIR)/eeaguard.service \
+	    $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/INSTALL.md \
+	    $(DESTDIR)$(DOCDIR)/LEGAL.md $(DESTDIR)$(DOCDIR)/examples/eeaguard.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/consent.conf
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(DATADIR)/eeaguard 2>/dev/null
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "kept /etc/eeaguard, /etc/logrotate.d/eeaguard, /var/lib/eeaguard, /var/log/eeaguard" \
+	    "and the users eeaguard, eeaguard-legal; the nftables table inet eeaguard stays" \
+	    "until 'nft delete table inet eeaguard' (see INSTALL.md, Uninstall)"
 
 clean:
 	rm -rf build

@@ -32,6 +32,8 @@
 #include "agent/log.h"
 #include "agent/metrics.h"
 #include "agent/names.h"
+#include "agent/notify.h"
+#include "agent/privdrop.h"
 #include "geodb/geodb.h"
 #include "rules/consent.h"
 #include "rules/netset.h"
@@ -2284,13 +2286,31 @@ agent_run_live(struct agent *a)
 		    NULL)
 			log_warnx("process attribution is off: %s", aerr);
 	}
+	write_pidfile();
+	/*
+	 * Everything privileged is open: capture handles, netlink sockets,
+	 * the nftables context. From here on, the service user with only the
+	 * capabilities the mode needs; failing to get there is fatal.
+	 */
+	if (a->opt.user != NULL) {
+		char perr[256];
+
+		if (privdrop(a->opt.user, a->enf != NULL, a->attr != NULL, perr,
+		    sizeof(perr)) == -1) {
+			log_warnx("cannot drop privileges: %s", perr);
+			close(sfd);
+			close(ifd);
+			return EXIT_RUNTIME;
+		}
+		log_info("running as %s", a->opt.user);
+	}
 	a->now_us = wall_us();
 	refresh_host_addrs(a, a->now_us / USEC);
 	setup_watches(a, ifd, watches, &nw);
 	reset_consent_clock(a, a->now_us / USEC);
 	emit_lifecycle(a, EV_AGENT_STARTED, "started");
 	check_geodb_age(a);
-	write_pidfile();
+	notify_ready();
 	log_info("watching %zu interface%s in %s mode (policy %s, geodb %s)",
 	    a->n_caps, a->n_caps == 1 ? "" : "s", config_mode_name(a->mode),
 	    a->pol.hash, a->geodb_tag);
@@ -2337,6 +2357,7 @@ agent_run_live(struct agent *a)
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				switch (si.ssi_signo) {
 				case SIGHUP:
+					notify_reloading();
 					sinks_reopen(a->sinks);
 					pending |= RELOAD_CONFIG |
 					    RELOAD_REGISTER | RELOAD_GEODB;
@@ -2372,11 +2393,13 @@ agent_run_live(struct agent *a)
 				what &= ~(unsigned)RELOAD_REGISTER;
 			reload(a, what);
 			setup_watches(a, ifd, watches, &nw);
+			notify_ready();
 		}
 		if (a->enf != NULL && a->reinstall_at > 0 &&
 		    a->now_us >= a->reinstall_at)
 			install_table(a);
 		if (a->now_us / USEC != a->last_tick_s) {
+			notify_watchdog();
 			tick(a, a->now_us);
 			if (a->now_us / USEC - a->host_addrs_at >=
 			    HOSTADDR_REFRESH)
@@ -2386,6 +2409,7 @@ agent_run_live(struct agent *a)
 				check_geodb_age(a);
 		}
 	}
+	notify_stopping();
 	sinks_flush(a->sinks, -1);
 	emit_stats(a, wall_us());
 	if (a->enf != NULL && a->opt.release) {

@@ -20,6 +20,7 @@ struct agent_options {
 	size_t n_ifaces;
 	enum sink_format stdout_format;	/* --format */
 	bool release;			/* --release: remove the nftables table */
+	const char *user;		/* --user: run as this user once set up */
 };
 
 struct agent;

@@ -13,7 +13,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: eeaguard agent [-c CONF] [-i IFACE]... "
 	    "[-r FILE.pcap] [--mode monitor|enforce] [-v]\n"
-	    "                      [--format json|text] [--release]\n");
+	    "                      [--format json|text] [--release] [--user USER]\n");
 	return EXIT_INVALID;
 }
 
@@ -28,6 +28,7 @@ cli_agent(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "release", no_argument, NULL, 'R' },
+		{ "user", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct agent_options o;
@@ -69,6 +70,9 @@ cli_agent(int argc, char **argv)
 			break;
 		case 'R':
 			o.release = true;
+			break;
+		case 'u':
+			o.user = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "json") == 0)

@@ -61,6 +61,11 @@ cli_geodb_path(const struct config *c)
 			snprintf(buf, sizeof(buf), "%s/../country.mmdb", exe);
 			if (access(buf, R_OK) == 0)
 				return buf;
+			/* installed: PREFIX/sbin/eeaguard, PREFIX/share/eeaguard */
+			snprintf(buf, sizeof(buf),
+			    "%s/../share/eeaguard/country.mmdb", exe);
+			if (access(buf, R_OK) == 0)
+				return buf;
 		}
 	}
 	return EEAGUARD_DATADIR "/country.mmdb";
