@@ -12,7 +12,7 @@ DATADIR  ?= $(PREFIX)/share
 DESTDIR  ?=
 SANITIZE ?= 0
 
-PKGS := libpcap libmaxminddb libconfig libcrypto json-c libnftables libmnl libsystemd libcap-ng
+PKGS := libpcap libmaxminddb libconfig libcrypto json-c libnftables libmnl libsystemd libcap-ng zlib
 
 ifeq ($(SANITIZE),1)
 O        := build/san

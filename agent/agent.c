@@ -1065,27 +1065,27 @@ episode_begin(struct agent *a, const char *customer, const struct ipaddr *dst,
 	return true;
 }
 
-/* "INC-20261126-3f2a9c0d": the day and a digest of what it is about. */
+/*
+ * "INC-20261126-3f2a9c0d": the UTC day of the flow's first packet and the
+ * first 8 hex digits of SHA-256("customer|dst|first_seen") over the text as
+ * the event carries it, so an auditor can recompute it with sha256sum.
+ */
 static void
-incident_id(const char *customer, const struct ipaddr *dst, int64_t ts_us,
+incident_id(const char *customer, const char *dst, const char *first_seen,
     char out[32])
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
-	char buf[256], day[16];
-	struct tm tm;
-	time_t t = (time_t)(ts_us / USEC);
+	char buf[512];
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "%s|", customer);
-	memcpy(buf + n, dst->b, 16);
-	memcpy(buf + n + 16, &ts_us, sizeof(ts_us));
-	EVP_Digest(buf, (size_t)n + 16 + sizeof(ts_us), d, &len, EVP_sha256(),
-	    NULL);
-	gmtime_r(&t, &tm);
-	strftime(day, sizeof(day), "%Y%m%d", &tm);
-	snprintf(out, 32, "INC-%s-%02x%02x%02x%02x", day, d[0], d[1], d[2],
-	    d[3]);
+	n = snprintf(buf, sizeof(buf), "%s|%s|%s", customer, dst, first_seen);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	EVP_Digest(buf, (size_t)n, d, &len, EVP_sha256(), NULL);
+	/* first_seen is "YYYY-MM-DDT...": the day without its dashes */
+	snprintf(out, 32, "INC-%.4s%.2s%.2s-%02x%02x%02x%02x", first_seen,
+	    first_seen + 5, first_seen + 8, d[0], d[1], d[2], d[3]);
 }
 
 /*
@@ -1093,10 +1093,11 @@ incident_id(const char *customer, const struct ipaddr *dst, int64_t ts_us,
  * episode, an `incident` with what the 24-hour customer notice needs.
  */
 static void
-report_incident(struct agent *a, struct flow *f, const struct judged *j,
+raise_incident(struct agent *a, struct flow *f, const struct judged *j,
     const struct decision *d, const char *cc)
 {
-	char nested[3][1024], id[32], ts[4][JSON_TS_LEN], ab[IPADDR_STRLEN];
+	char nested[4][1024], id[32], ts[4][JSON_TS_LEN], ab[IPADDR_STRLEN];
+	char customers[1024];
 	struct json jw;
 	struct event e;
 	int64_t now = a->now_us;
@@ -1104,16 +1105,30 @@ report_incident(struct agent *a, struct flow *f, const struct judged *j,
 	if (f->flags & FLOW_INCIDENT || d->scope == NULL || a->episodes == NULL)
 		return;
 	f->flags |= FLOW_INCIDENT;
+	json_timestamp(j->ts_us, ts[2]);
+	ipaddr_format(&j->dst, ab);
+	json_begin(&jw, nested[3], sizeof(nested[3]));
+	json_array_begin(&jw, "c");
+	for (size_t k = 0; k < d->scope->customers.n; k++)
+		json_array_str(&jw, d->scope->customers.v[k]);
+	json_array_end(&jw);
+	if (json_end(&jw) < 0 || strlen(nested[3]) < 7)
+		snprintf(nested[3], sizeof(nested[3]), "{\"c\":[]}");
 	for (size_t k = 0; k < d->scope->customers.n; k++) {
 		const char *cust = d->scope->customers.v[k];
 
+		/* a customer whose consent covered it suffered no breach */
+		if (consent_match(a->pol.reg, cust, cc, &j->dst,
+		    j->host[0] ? j->host : NULL, j->dport, now / USEC, NULL,
+		    0) > 0)
+			continue;
 		if (!episode_begin(a, cust, &j->dst, now / USEC))
 			continue;
 		a->incidents++;
-		incident_id(cust, &j->dst, now, id);
+		incident_id(cust, ab, ts[2], id);
 
 		json_begin(&jw, nested[0], sizeof(nested[0]));
-		json_str(&jw, "dst", ipaddr_format(&j->dst, ab));
+		json_str(&jw, "dst", ab);
 		json_int(&jw, "dport", j->dport);
 		json_str(&jw, "country", cc);
 		json_str(&jw, "host", j->host[0] ? j->host : NULL);
@@ -1151,6 +1166,10 @@ report_incident(struct agent *a, struct flow *f, const struct judged *j,
 		event_kv_str(&e, "notify_customer_by",
 		    json_timestamp(now + NOTICE_DEADLINE * USEC, ts[1]));
 		event_kv_str(&e, "customer", cust);
+		/* the array of {"c":[...]}: from its '[' to before the '}' */
+		snprintf(customers, sizeof(customers), "%.*s",
+		    (int)(strlen(nested[3]) - 6), nested[3] + 5);
+		event_kv_json(&e, "customers", customers);
 		event_kv_str(&e, "scope", d->scope->name);
 		event_kv_str(&e, "data", d->scope->data);
 		if (d->scope->subjects >= 0)
@@ -1159,11 +1178,15 @@ report_incident(struct agent *a, struct flow *f, const struct judged *j,
 			event_kv_json(&e, "subjects", "null");
 		event_kv_json(&e, "destinations", nested[0]);
 		event_kv_str(&e, "proto", j->proto == IPPROTO_TCP ? "tcp" : "udp");
-		event_kv_str(&e, "src", ipaddr_format(&j->src, ab));
+		{
+			static char sb[IPADDR_STRLEN];
+
+			event_kv_str(&e, "src", ipaddr_format(&j->src, sb));
+		}
 		event_kv_json(&e, "process", nested[1]);
 		event_kv_int(&e, "bytes_sent", (int64_t)f->payload_bytes);
 		event_kv_int(&e, "packets_sent", (int64_t)f->packets);
-		event_kv_str(&e, "first_seen", json_timestamp(j->ts_us, ts[2]));
+		event_kv_str(&e, "first_seen", ts[2]);
 		event_kv_str(&e, "last_seen", ts[0]);
 		event_kv_json(&e, "measures", nested[2]);
 		event_kv_str(&e, "verdict", policy_verdict_name(d->verdict));
@@ -1213,7 +1236,7 @@ data_left(struct agent *a, struct flow *f, const struct judged *j)
 		return;
 	judge(a, j, &facts, &gr, &d);
 	if (d.verdict == VERDICT_VIOLATION)
-		report_incident(a, f, j, &d, gr.cc);
+		raise_incident(a, f, j, &d, gr.cc);
 }
 
 /*

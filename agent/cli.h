@@ -9,6 +9,7 @@ int cli_geodb(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_agent(int argc, char **argv);
 int cli_consent(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 /*
  * The configuration for -c PATH; with PATH NULL the default file, or the

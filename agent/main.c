@@ -21,6 +21,8 @@ usage(int status)
 	    "  geodb   build --tor FILE [--tor6 FILE] [--csv FILE] -o OUT\n"
 	    "  consent add|revoke|renew|list|show|history|verify [-c CONF] "
 	    "...\n"
+	    "  report  [-c CONF] [--events FILE] [--since T] [--until T] "
+	    "[--format text|json|html]\n"
 	    "  version\n");
 	return status;
 }
@@ -47,6 +49,8 @@ main(int argc, char **argv)
 		return cli_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "consent") == 0)
 		return cli_consent(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return cli_report(argc - 1, argv + 1);
 	fprintf(stderr, "eeaguard: unknown command '%s'\n", argv[1]);
 	return usage(EXIT_INVALID);
 }

@@ -4,11 +4,11 @@
 set -eu
 
 # build: compiler, pkg-config and the libraries eeaguard links
-BUILD="gcc make pkg-config libpcap-dev libmaxminddb-dev libconfig-dev libssl-dev libjson-c-dev libnftables-dev libmnl-dev libsystemd-dev libcap-ng-dev"
+BUILD="gcc make pkg-config libpcap-dev libmaxminddb-dev libconfig-dev libssl-dev libjson-c-dev libnftables-dev libmnl-dev libsystemd-dev libcap-ng-dev zlib1g-dev"
 # run: the embedded country database's source data and the MMDB tools
 RUN="tor-geoipdb mmdb-bin nftables logrotate adduser"
 # test: unit tests, fuzzing compiler, network namespaces
-TEST="check clang iproute2 jq bsdutils tcpdump mandoc shellcheck systemd"
+TEST="check clang iproute2 jq bsdutils tcpdump mandoc shellcheck systemd chromium"
 
 missing=""
 for p in $BUILD $RUN $TEST; do

@@ -55,3 +55,17 @@ echo "== memory: 1,000,000 flows in the table"
 kib=$(rss "$EEAGUARD" agent -r "$tmp/m.pcap" -c tests/bench/agent.conf)
 base=$(rss "$TOOLS/pcapread" "$tmp/m.pcap")
 awk -v k="$kib" -v b="$base" 'BEGIN { printf "  peak RSS %.1f MiB (bare libpcap read %.1f MiB)\n", k / 1024, b / 1024 }'
+
+echo "== report: 1,000,000 events (eeaguard report over a synthetic events file)"
+"$TOOLS/eventgen" 1000000 "$tmp/events.jsonl"
+base=$(best3 wc -l "$tmp/events.jsonl")
+text=$(best3 "$EEAGUARD" report --events "$tmp/events.jsonl" --now 2026-12-01T00:00:00Z)
+json=$(best3 "$EEAGUARD" report --events "$tmp/events.jsonl" --now 2026-12-01T00:00:00Z --format json)
+gzip -1 -c "$tmp/events.jsonl" >"$tmp/events.jsonl.gz"
+gz=$(best3 "$EEAGUARD" report --events "$tmp/events.jsonl.gz" --now 2026-12-01T00:00:00Z)
+kib=$(rss "$EEAGUARD" report --events "$tmp/events.jsonl" --now 2026-12-01T00:00:00Z)
+awk -v b="$base" -v t="$text" -v j="$json" -v g="$gz" -v k="$kib" \
+    -v mb="$(stat -c %s "$tmp/events.jsonl")" 'BEGIN {
+	printf "  wc -l (baseline) %.3f s; report text %.3f s (%.2f M events/s, %.0f MB/s, %.0fx wc -l)\n", b, t, 1 / t, mb / t / 1e6, t / b
+	printf "  report json %.3f s; from gzip %.3f s; peak RSS %.1f MiB\n", j, g, k / 1024 }'
+rm -f "$tmp/events.jsonl" "$tmp/events.jsonl.gz"
