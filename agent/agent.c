@@ -205,8 +205,6 @@ struct agent {
 	uint64_t incidents;
 };
 
-static volatile sig_atomic_t unused_signal;
-
 static int64_t
 wall_us(void)
 {
@@ -2448,6 +2446,5 @@ agent_run_live(struct agent *a)
 	remove_pidfile();
 	close(sfd);
 	close(ifd);
-	(void)unused_signal;
 	return status;
 }
