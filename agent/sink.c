@@ -211,6 +211,23 @@ sink_jsonl_openfd(const char *path)
 }
 
 /*
+ * A short write (the disk filled up mid-line) left `written` bytes of a
+ * line at the end of the file: cut them off again, so every line in the
+ * file stays whole. Only when that fails does the partial line stay, and
+ * the next line then starts on a line of its own.
+ */
+static void
+sink_jsonl_untear(struct sinks *s, size_t written)
+{
+	off_t end = lseek(s->jsonl_fd, 0, SEEK_CUR);
+
+	if (end >= (off_t)written &&
+	    ftruncate(s->jsonl_fd, end - (off_t)written) == 0)
+		return;
+	s->jsonl_torn = true;
+}
+
+/*
  * line[-1] and line[len] belong to the caller's buffer, so the line, its
  * newline and (after a torn line) a leading newline go out in one write(2):
  * O_APPEND then places it whole, never interleaved with another writer.
@@ -245,9 +262,8 @@ sink_jsonl_write(struct sinks *s, char *line, size_t len)
 		}
 		return;
 	}
-	/* A partial line stays; the next line starts on a line of its own. */
 	if (w > 0)
-		s->jsonl_torn = true;
+		sink_jsonl_untear(s, (size_t)w);
 	s->st.jsonl_errors++;
 	if (!s->jsonl_fail.active) {
 		s->jsonl_fail.active = true;

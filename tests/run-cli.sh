@@ -7,8 +7,10 @@ export EEAGUARD TOOLS
 passed=0 failed=0
 for t in tests/cli/t_*.sh; do
 	echo "== $t"
+	start=$(date +%s)
 	out=$(sh "$t" 2>&1)
 	rc=$?
+	took=$(($(date +%s) - start))
 	printf '%s\n' "$out" | grep -v '^ok - ' || true
 	p=$(printf '%s\n' "$out" | grep -c '^ok - ')
 	f=$(printf '%s\n' "$out" | grep -c '^FAIL - ')
@@ -16,7 +18,7 @@ for t in tests/cli/t_*.sh; do
 		echo "FAIL - $t exited $rc"
 		f=1
 	fi
-	echo "   $p passed, $f failed"
+	echo "   $p passed, $f failed (${took} s)"
 	passed=$((passed + p)); failed=$((failed + f))
 done
 echo "cli: $passed passed, $failed failed"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -369,6 +370,52 @@ START_TEST(jsonl_write_errors)
 		check_json_line(l.v[i]);
 	ck_assert_uint_eq(lines_with(&l, "\"event\":\"sink_error\","
 	    "\"sink\":\"jsonl\",\"message\":\"cannot write /dev/full"), 1);
+	free(l.text);
+}
+END_TEST
+
+/*
+ * A disk that fills up mid-line (here: RLIMIT_FSIZE, which makes write(2)
+ * stop short at the limit): the partial line is cut off again, so every
+ * line in the file stays whole; writing resumes when room returns, with a
+ * sink_error line saying how many were lost.
+ */
+START_TEST(jsonl_short_write_untorn)
+{
+	struct rlimit rl;
+	struct sinks *s;
+	struct sink_stats st;
+	struct lines l;
+	struct stat sb;
+	int i;
+
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = 1000;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	s = open_jsonl(0);
+	for (i = 0; i < 20; i++)
+		sinks_emit(s, violation(T0 + i, "203.0.113.7", 443, "acme"));
+	sinks_get_stats(s, &st);
+	ck_assert_uint_gt(st.jsonl_errors, 0);
+	ck_assert_uint_lt(st.jsonl_errors, 20);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_lt(sb.st_size, 1000);
+
+	rl.rlim_cur = rl.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	for (i = 0; i < 3; i++)
+		sinks_emit(s, violation(T0 + 20 + i, "203.0.113.7", 443, "acme"));
+	sinks_close(s);
+
+	read_lines(path, &l);
+	for (i = 0; i < (int)l.n; i++)
+		check_json_line(l.v[i]);
+	/* written before the limit, 3 after, and after the first of them the
+	 * "writing again" report */
+	ck_assert_uint_eq(l.n, 20 - st.jsonl_errors + 1 + 3);
+	ck_assert_uint_eq(lines_with(&l, "\"event\":\"sink_error\""), 1);
+	ck_assert_ptr_nonnull(strstr(l.v[l.n - 3], "event lines were lost"));
 	free(l.text);
 }
 END_TEST
@@ -829,6 +876,7 @@ sink_suite(void)
 	tcase_add_test(tc, jsonl_reopen_failure_keeps_old);
 	tcase_add_test(tc, jsonl_open_error);
 	tcase_add_test(tc, jsonl_write_errors);
+	tcase_add_test(tc, jsonl_short_write_untorn);
 	tcase_add_test(tc, dedup_off);
 	tcase_add_test(tc, dedup_window);
 	tcase_add_test(tc, dedup_flush_by_time);
