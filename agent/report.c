@@ -969,10 +969,14 @@ struct report_private {
 	struct jdoc doc;
 	uint8_t field_slot[FIELD_SLOTS];	/* field + 1; 0: empty */
 	size_t field_len[F_COUNT_];
+	/*
+	 * The ring grows to REPORT_REVISE_WINDOW slots as decisions arrive:
+	 * most inputs hold a handful, and a full window is 11 MB to clear.
+	 */
 	struct held *held;
-	size_t nheld;		/* ring size */
+	size_t nheld;		/* slots allocated */
 	size_t head;		/* next slot to use (the oldest when full) */
-	long *bucket;
+	long *bucket;		/* 2 * nheld chain heads */
 	/* lifecycle */
 	int life;		/* 0: none seen, 1: started, 2: stopped */
 	int64_t life_ts;	/* start or stop time */
@@ -1384,6 +1388,8 @@ count_decision(struct report *r, const struct dec *d)
 
 /* ---- holding decisions for revision -------------------------------------- */
 
+#define HELD_FIRST 64	/* slots to start with; a power of two */
+
 static size_t
 held_bucket(const struct report_private *p, int64_t ts, int64_t sport)
 {
@@ -1414,12 +1420,55 @@ same(const char *a, const char *b)
 	    (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/*
+ * Doubles the ring while it is not yet full, so slots 0..nheld-1 are in
+ * arrival order. The chains are rebuilt oldest first: each keeps the newest
+ * decision first, as pushing one at a time would have left it.
+ */
+static int
+held_grow(struct report_private *p)
+{
+	size_t n = p->nheld == 0 ? HELD_FIRST : p->nheld * 2;
+	struct held *nh;
+	long *nb;
+
+	if (n > REPORT_REVISE_WINDOW)
+		n = REPORT_REVISE_WINDOW;
+	if ((nh = reallocarray(p->held, n, sizeof(*nh))) == NULL)
+		return -1;
+	memset(nh + p->nheld, 0, (n - p->nheld) * sizeof(*nh));
+	p->held = nh;
+	if ((nb = reallocarray(p->bucket, n * 2, sizeof(*nb))) == NULL)
+		return -1;
+	p->bucket = nb;
+	p->nheld = n;
+	for (size_t i = 0; i < n * 2; i++)
+		p->bucket[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		struct held *h = &p->held[i];
+		size_t b;
+
+		if (!h->live)
+			continue;
+		b = held_bucket(p, h->d.ts, h->d.sport);
+		h->prev = -1;
+		h->next = p->bucket[b];
+		if (h->next >= 0)
+			p->held[h->next].prev = (long)i;
+		p->bucket[b] = (long)i;
+	}
+	return 0;
+}
+
 /* Drops the held decision that d revises; false when none is held. */
 static bool
 held_revise(struct report_private *p, const struct dec *d)
 {
-	long s = p->bucket[held_bucket(p, d->revises, d->sport)];
+	long s;
 
+	if (p->nheld == 0)
+		return false;
+	s = p->bucket[held_bucket(p, d->revises, d->sport)];
 	for (; s >= 0; s = p->held[s].next) {
 		const struct dec *o = &p->held[s].d;
 
@@ -1448,10 +1497,13 @@ held_push(struct report *r, const struct dec *d, const char *line,
     size_t len)
 {
 	struct report_private *p = r->priv;
-	struct held *h = &p->held[p->head];
+	struct held *h;
 	long s = (long)p->head;
 	size_t b;
 
+	if (p->head == p->nheld && held_grow(p) == -1)
+		return -1;
+	h = &p->held[p->head];
 	if (h->live) {
 		held_unlink(p, s);
 		if (count_decision(r, &h->d) == -1)
@@ -1483,7 +1535,7 @@ held_push(struct report *r, const struct dec *d, const char *line,
 	if (h->next >= 0)
 		p->held[h->next].prev = s;
 	p->bucket[b] = s;
-	p->head = (p->head + 1) % p->nheld;
+	p->head = (p->head + 1) % REPORT_REVISE_WINDOW;
 	return 0;
 }
 
@@ -1972,12 +2024,6 @@ report_new(const struct report_options *o)
 	if ((p = r->priv = calloc(1, sizeof(*p))) == NULL)
 		goto fail;
 	fields_init(p);
-	p->nheld = REPORT_REVISE_WINDOW;
-	if ((p->held = calloc(p->nheld, sizeof(*p->held))) == NULL ||
-	    (p->bucket = malloc(p->nheld * 2 * sizeof(*p->bucket))) == NULL)
-		goto fail;
-	for (size_t i = 0; i < p->nheld * 2; i++)
-		p->bucket[i] = -1;
 	if (o->reg != NULL && o->reg->n > 0) {
 		p->nreg = o->reg->n;
 		if ((p->reg_sorted = malloc(p->nreg *

@@ -456,6 +456,50 @@ START_TEST(test_revision_window)
 }
 END_TEST
 
+START_TEST(test_revision_window_edge)
+{
+	struct report *r = new_report(NULL, NULL, NULL, NULL);
+
+	/* The held ring grows as lines come: the oldest still in it counts. */
+	feed_ok(r, dec("violation", "2026-11-26T07:10:00Z", "198.51.100.7",
+	    "US", NULL, "[\"acme\"]", NULL));
+	for (int i = 0; i < REPORT_REVISE_WINDOW - 1; i++)
+		feed_ok(r, dec("flow", "2026-11-26T07:10:01Z", "192.0.2.1", "NL",
+		    NULL, "null", NULL));
+	feed_ok(r, dec("consent_transfer", "2026-11-26T07:10:02Z",
+	    "198.51.100.7", "US", NULL, "[\"acme\"]",
+	    "\"revises\":\"2026-11-26T07:10:00Z\""));
+	ck_assert_int_eq(report_finish(r), 0);
+	ck_assert_uint_eq(r->revised, 1);
+	ck_assert_uint_eq(r->revise_orphans, 0);
+	ck_assert_uint_eq(r->violations, 0);
+	report_free(r);
+}
+END_TEST
+
+START_TEST(test_revision_newest_after_growth)
+{
+	struct report *r = new_report(NULL, NULL, NULL, NULL);
+
+	/* Two decisions of one flow at one ts: a revision replaces the newer. */
+	feed_ok(r, dec("violation", "2026-11-26T07:10:00Z", "198.51.100.7",
+	    "US", NULL, "[\"acme\"]", NULL));
+	feed_ok(r, dec("violation", "2026-11-26T07:10:00Z", "198.51.100.7",
+	    "CN", NULL, "[\"acme\"]", NULL));
+	for (int i = 0; i < 1000; i++)	/* the ring grows several times */
+		feed_ok(r, dec("flow", "2026-11-26T07:10:01Z", "192.0.2.1", "NL",
+		    NULL, "null", NULL));
+	feed_ok(r, dec("violation", "2026-11-26T07:10:02Z", "198.51.100.7",
+	    "RU", NULL, "[\"acme\"]", "\"revises\":\"2026-11-26T07:10:00Z\""));
+	ck_assert_int_eq(report_finish(r), 0);
+	ck_assert_uint_eq(r->revised, 1);
+	ck_assert_uint_eq(count(&r->by[REPORT_BY_COUNTRY], "US"), 1);
+	ck_assert_uint_eq(count(&r->by[REPORT_BY_COUNTRY], "CN"), 0);
+	ck_assert_uint_eq(count(&r->by[REPORT_BY_COUNTRY], "RU"), 1);
+	report_free(r);
+}
+END_TEST
+
 /* ---- incidents ------------------------------------------------------------------ */
 
 static const char *
@@ -918,6 +962,8 @@ report_suite(void)
 	tcase_add_test(tc, test_filters);
 	tcase_add_test(tc, test_revisions);
 	tcase_add_test(tc, test_revision_window);
+	tcase_add_test(tc, test_revision_window_edge);
+	tcase_add_test(tc, test_revision_newest_after_growth);
 	tcase_add_test(tc, test_incidents);
 	tcase_add_test(tc, test_incident_merge);
 	tcase_add_test(tc, test_incident_filters);
