@@ -1534,28 +1534,35 @@ cf_dirname(const char *path)
 	return r;
 }
 
-struct config *
-config_load(const char *path, struct errlist *errs)
+/*
+ * Both entry points: the file at path, or with path NULL the string text,
+ * which name stands for in messages. A string has no directory of its own:
+ * relative paths in it resolve against the current one, cf_dirname(".").
+ */
+static struct config *
+cf_load(const char *name, const char *path, const char *text,
+    struct errlist *errs)
 {
 	struct errlist local = { NULL, 0, 0, 0 };
 	struct cfload ld;
 	struct config *c = NULL;
 	config_t cfg;
-	char *text = NULL, *inc, file[PATH_MAX + 256];
+	char *buf = NULL, *inc, file[PATH_MAX + 256];
 	const char *efile;
 	unsigned i;
 
 	memset(&ld, 0, sizeof(ld));
-	ld.file = path;
+	ld.file = name;
 	ld.errs = errs != NULL ? errs : &local;
 	config_init(&cfg);
-	if ((c = cf_defaults()) == NULL || (c->path = strdup(path)) == NULL ||
-	    (ld.dir = cf_dirname(path)) == NULL) {
+	if ((c = cf_defaults()) == NULL ||
+	    (path != NULL && (c->path = strdup(path)) == NULL) ||
+	    (ld.dir = cf_dirname(path != NULL ? path : ".")) == NULL) {
 		cf_oom(&ld);
 		goto done;
 	}
 	/* Read it ourselves: strerror beats libconfig's "file I/O error". */
-	if ((text = cf_slurp(&ld, path, true)) == NULL)
+	if (path != NULL && (text = buf = cf_slurp(&ld, path, true)) == NULL)
 		goto done;
 	config_set_options(&cfg,
 	    config_get_options(&cfg) & ~CONFIG_OPTION_AUTOCONVERT);
@@ -1564,7 +1571,7 @@ config_load(const char *path, struct errlist *errs)
 		efile = config_error_file(&cfg);
 		if (efile != NULL)
 			cf_file_of(&ld, efile, file, sizeof(file));
-		errlist_addf(ld.errs, efile != NULL ? file : path,
+		errlist_addf(ld.errs, efile != NULL ? file : name,
 		    config_error_line(&cfg), NULL, "%s",
 		    config_error_text(&cfg) != NULL ? config_error_text(&cfg) :
 		    "cannot parse");
@@ -1584,7 +1591,7 @@ config_load(const char *path, struct errlist *errs)
 		cf_oom(&ld);
 done:
 	config_destroy(&cfg);
-	free(text);
+	free(buf);
 	free(ld.dir);
 	errlist_clear(&local);
 	if (ld.nerr > 0) {
@@ -1592,4 +1599,16 @@ done:
 		return NULL;
 	}
 	return c;
+}
+
+struct config *
+config_load(const char *path, struct errlist *errs)
+{
+	return cf_load(path, path, NULL, errs);
+}
+
+struct config *
+config_load_string(const char *name, const char *text, struct errlist *errs)
+{
+	return cf_load(name, NULL, text, errs);
 }

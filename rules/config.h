@@ -74,7 +74,8 @@ struct exempt {
 };
 
 struct config {
-	char *path;		/* the file it came from; NULL for built-in defaults */
+	char *path;		/* the file it came from; NULL for built-in
+				   defaults or a configuration from a string */
 	struct {
 		enum agent_mode mode;		/* "monitor" (default) | "enforce" */
 		enum enforce_kind enforce;	/* "reactive" (default) | "preventive" */
@@ -121,6 +122,13 @@ struct config {
  * added to errs; nothing half-loaded is ever returned.
  */
 struct config *config_load(const char *path, struct errlist *errs);
+/*
+ * The same for a configuration held in memory: name stands for the file in
+ * messages, relative paths (and @include) resolve against the current
+ * directory, and the result's path is NULL.
+ */
+struct config *config_load_string(const char *name, const char *text,
+    struct errlist *errs);
 /* The configuration used when no file exists: every key at its default. */
 struct config *config_default(void);
 void config_free(struct config *c);

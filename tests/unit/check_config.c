@@ -454,6 +454,56 @@ START_TEST(test_relative_config_path)
 }
 END_TEST
 
+START_TEST(test_load_string)
+{
+	char cwd[PATH_MAX], want[PATH_MAX * 2];
+	struct config *c;
+
+	/* Relative paths and @include resolve against the current directory. */
+	write_file("sub/alerts.inc", "alerts: { jsonl = \"ev.jsonl\"; };\n");
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	c = config_load_string("memory.conf", "agent: { mode = \"enforce\"; };\n"
+	    "consent: { register = \"./reg.conf\"; };\n"
+	    "@include \"sub/alerts.inc\"\n", &errs);
+	ck_assert_int_eq(chdir(cwd), 0);
+	if (c == NULL)
+		dump_errs();
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_null(c->path);
+	ck_assert_int_eq(c->agent.mode, MODE_ENFORCE);
+	snprintf(want, sizeof(want), "%s/reg.conf", tmpdir);
+	ck_assert_str_eq(c->consent.register_path, want);
+	snprintf(want, sizeof(want), "%s/sub/ev.jsonl", tmpdir);
+	ck_assert_str_eq(c->alerts.jsonl, want);
+	ck_assert_ptr_nonnull(c->policy.internal_set);
+	config_free(c);
+
+	/* Messages name the string as the caller called it. */
+	c = config_load_string("memory.conf", "agent: {\n  mode = \"x\";\n};\n",
+	    &errs);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.msg[0], "memory.conf:2: agent.mode: unknown "
+	    "value \"x\" (valid: \"monitor\", \"enforce\")");
+	errlist_clear(&errs);
+	c = config_load_string("memory.conf", "agent: {\n  mode = ;\n};\n",
+	    &errs);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.msg[0], "memory.conf:2: syntax error");
+	errlist_clear(&errs);
+	ck_assert_ptr_null(config_load_string("memory.conf", "x = 4294967294;\n",
+	    NULL));
+
+	/* An empty string is every default. */
+	c = config_load_string("memory.conf", "", &errs);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->agent.flow_capacity, 1000000);
+	config_free(c);
+}
+END_TEST
+
 START_TEST(test_unknown_keys)
 {
 	expect_one("zzz = 1;\n", 1, "zzz", "unknown setting (valid: agent, "
@@ -959,6 +1009,7 @@ config_suite(void)
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_absolute_and_off);
 	tcase_add_test(tc, test_relative_config_path);
+	tcase_add_test(tc, test_load_string);
 	tcase_add_test(tc, test_unknown_keys);
 	tcase_add_test(tc, test_wrong_types);
 	tcase_add_test(tc, test_bad_networks);
