@@ -248,26 +248,11 @@ scopes_need_process(const struct config *c)
 	return false;
 }
 
-static int
-hash_file(EVP_MD_CTX *md, const char *path)
-{
-	unsigned char buf[8192];
-	ssize_t n;
-	int fd;
-
-	if (path == NULL)
-		return 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		EVP_DigestUpdate(md, buf, (size_t)n);
-	close(fd);
-	return n == 0 ? 0 : -1;
-}
-
 /*
- * The policy hash names the exact rules behind a decision: the
- * configuration file's bytes and the register's (as loaded).
+ * The policy hash names the exact rules behind a decision: SHA-256 over
+ * the SHA-256 of the configuration's bytes and that of the register's,
+ * both as parsed (a file replaced since cannot lend its hash), first 12
+ * hex digits. An auditor recomputes it from the two files with sha256sum.
  */
 static void
 policy_hash(struct policy_state *p)
@@ -280,8 +265,8 @@ policy_hash(struct policy_state *p)
 	if (md == NULL)
 		return;
 	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    hash_file(md, p->cfg->path) == 0 &&
-	    EVP_DigestUpdate(md, p->reg->sha256, sizeof(p->reg->sha256)) ==
+	    EVP_DigestUpdate(md, p->cfg->sha256, sizeof(p->cfg->sha256)) ==
+	    1 && EVP_DigestUpdate(md, p->reg->sha256, sizeof(p->reg->sha256)) ==
 	    1 && EVP_DigestFinal_ex(md, d, &len) == 1)
 		for (int i = 0; i < 6; i++)
 			snprintf(p->hash + 2 * i, 3, "%02x", d[i]);
@@ -862,7 +847,16 @@ reload(struct agent *a, unsigned what)
 			    "stays in force");
 			return;
 		}
-		snprintf(a->geodb_path, sizeof(a->geodb_path), "%s", path);
+		/* A SIGHUP (logrotate's) with the same database: nothing new. */
+		if (strcmp(path, a->geodb_path) == 0 &&
+		    strcmp(geodb_get_info(g)->sha256,
+		    geodb_get_info(a->geo)->sha256) == 0) {
+			geodb_close(g);
+			return;
+		}
+		if (path != a->geodb_path)
+			snprintf(a->geodb_path, sizeof(a->geodb_path), "%s",
+			    path);
 		set_geodb(a, g);
 		if (a->enf != NULL) {
 			refresh_eea(a);
@@ -1682,6 +1676,8 @@ attrib_latency(const struct agent *a, struct event *e)
 	event_kv_int(e, "attrib_queries", (int64_t)st.queries);
 	event_kv_int(e, "attrib_found_socket", (int64_t)st.found_socket);
 	event_kv_int(e, "attrib_found_process", (int64_t)st.found_process);
+	event_kv_int(e, "attrib_cached", (int64_t)st.cached);
+	event_kv_int(e, "attrib_cache_full", (int64_t)st.cache_full);
 	latency_kv(e, a->attrib_ns, a->attrib_n, "attrib_us_p50",
 	    "attrib_us_p99");
 }
@@ -1797,6 +1793,7 @@ static void
 emit_stats(struct agent *a, int64_t ts_us)
 {
 	struct flow_table_stats fs;
+	struct name_cache_stats ns;
 	struct sink_stats ss;
 	struct event e;
 	uint64_t errs = 0;
@@ -1819,6 +1816,9 @@ emit_stats(struct agent *a, int64_t ts_us)
 	event_kv_int(&e, "flows_new", (int64_t)a->n.flows_new);
 	event_kv_int(&e, "flows_outbound", (int64_t)a->n.flows_outbound);
 	event_kv_int(&e, "flows_evicted", (int64_t)fs.evicted);
+	name_cache_get_stats(a->names, &ns);
+	event_kv_int(&e, "names_cached", (int64_t)ns.count);
+	event_kv_int(&e, "names_evicted", (int64_t)ns.evicted);
 	event_kv_int(&e, "dns_answers", (int64_t)a->n.dns_answers);
 	event_kv_int(&e, "dns_malformed", (int64_t)a->n.dns_malformed);
 	event_kv_int(&e, "names_from_payload", (int64_t)a->n.names_from_payload);
@@ -1838,6 +1838,7 @@ emit_stats(struct agent *a, int64_t ts_us)
 	event_kv_int(&e, "jsonl_errors", (int64_t)ss.jsonl_errors);
 	event_kv_int(&e, "exec_failed", (int64_t)ss.exec_failed);
 	event_kv_int(&e, "exec_dropped", (int64_t)ss.exec_dropped);
+	event_kv_int(&e, "exec_running", (int64_t)ss.exec_running);
 	for (size_t i = 0; i < a->n_caps; i++) {
 		struct pcap_stat ps;
 

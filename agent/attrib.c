@@ -223,8 +223,10 @@ attrib_cache_put(struct attrib_ctx *a, uint64_t inode, int32_t pid, int32_t fd)
 		}
 		i = (i + 1) & a->mask;
 	}
-	if (a->used >= a->capacity)
+	if (a->used >= a->capacity) {
+		a->st.cache_full++;
 		return;
+	}
 	a->slots[i].inode = inode;
 	a->slots[i].pid = pid;
 	a->slots[i].fd = fd;
@@ -1166,4 +1168,6 @@ void
 attrib_get_stats(const struct attrib_ctx *a, struct attrib_stats *st)
 {
 	*st = a->st;
+	st->cached = a->used;
+	st->cache_capacity = a->capacity;
 }

@@ -30,6 +30,9 @@ struct attrib_stats {
 	uint64_t found_process;		/* ... and its process: pid known */
 	uint64_t proc_scans;		/* full /proc fd scans */
 	uint64_t errors;
+	size_t cached;			/* inode -> pid entries held now */
+	size_t cache_capacity;
+	uint64_t cache_full;		/* entries not kept: the table was full */
 };
 
 /*

@@ -35,7 +35,12 @@ bool event_is_decision(enum event_type t);
 
 #define EVENT_MAX_CONSENTS 16
 #define EVENT_MAX_CUSTOMERS 16
-#define EVENT_MAX_KV 48
+/*
+ * Extra members: the largest user is `stats`, about 51 fixed members
+ * (every decode error counted) plus one pcap_drops_IFACE per interface
+ * (AGENT_MAX_IFACES = 32); a member past the limit would be lost.
+ */
+#define EVENT_MAX_KV 96
 
 /* The decision fields, in the schema's order. NULL / -1 mean unknown (null). */
 struct event_flow {

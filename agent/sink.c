@@ -238,6 +238,7 @@ sink_jsonl_write(struct sinks *s, char *line, size_t len)
 	char *p = line, save = line[len], msg[256];
 	size_t n = len + 1;
 	ssize_t w;
+	int err;
 
 	line[len] = '\n';
 	if (s->jsonl_torn) {
@@ -248,6 +249,19 @@ sink_jsonl_write(struct sinks *s, char *line, size_t len)
 	do
 		w = write(s->jsonl_fd, p, n);
 	while (w == -1 && errno == EINTR);
+	/* Short: the rest goes now, or the error (ENOSPC) shows itself. */
+	if (w > 0 && (size_t)w < n) {
+		ssize_t more;
+
+		do
+			more = write(s->jsonl_fd, p + w, n - (size_t)w);
+		while (more == -1 && errno == EINTR);
+		if (more > 0)
+			w += more;
+		else if (more == 0)
+			errno = ENOSPC;
+	}
+	err = w == 0 ? ENOSPC : errno;
 	line[len] = save;
 	if (w == (ssize_t)n) {
 		s->jsonl_torn = false;
@@ -269,7 +283,7 @@ sink_jsonl_write(struct sinks *s, char *line, size_t len)
 		s->jsonl_fail.active = true;
 		s->jsonl_fail.count = 0;
 		snprintf(msg, sizeof(msg), "cannot write %s: %s", s->jsonl_path,
-		    w == -1 ? strerror(errno) : "short write (disk full?)");
+		    strerror(err));
 		sink_log("%s", msg);
 		sink_report(s, SINK_JSONL, "jsonl", msg, -1);
 	}
@@ -1064,4 +1078,6 @@ void
 sinks_get_stats(const struct sinks *s, struct sink_stats *st)
 {
 	*st = s->st;
+	st->exec_running = s->running;
+	st->exec_queued = s->qcount;
 }

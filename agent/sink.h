@@ -28,6 +28,8 @@ struct sink_stats {
 	uint64_t exec_started;
 	uint64_t exec_failed;		/* spawn failed or child exited non-zero */
 	uint64_t exec_dropped;		/* queue full: alert not given to exec */
+	unsigned exec_running;		/* children now (at most max_children) */
+	unsigned exec_queued;		/* alerts waiting for a child */
 };
 
 struct sinks;

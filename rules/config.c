@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <libconfig.h>
+#include <openssl/evp.h>
 
 #include "rules/config.h"
 
@@ -175,6 +176,11 @@ cf_defaults(void)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	/* the built-in defaults hash as an empty file */
+	if (EVP_Digest("", 0, c->sha256, NULL, EVP_sha256(), NULL) != 1) {
+		free(c);
+		return NULL;
+	}
 	c->agent.mode = MODE_MONITOR;
 	c->agent.enforce = ENFORCE_REACTIVE;
 	c->agent.flow_capacity = 1000000;
@@ -1548,6 +1554,7 @@ cf_load(const char *name, const char *path, const char *text,
 	struct config *c = NULL;
 	config_t cfg;
 	char *buf = NULL, *inc, file[PATH_MAX + 256];
+	EVP_MD_CTX *md = NULL;
 	const char *efile;
 	unsigned i;
 
@@ -1579,17 +1586,29 @@ cf_load(const char *name, const char *path, const char *text,
 		goto done;
 	}
 	cf_scan_literals(&ld, text, NULL);
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, text, strlen(text)) != 1) {
+		cf_oom(&ld);
+		goto done;
+	}
 	for (i = 0; i < cfg.num_filenames; i++) {
 		cf_file_of(&ld, cfg.filenames[i], file, sizeof(file));
 		if ((inc = cf_slurp(&ld, file, false)) == NULL)
 			continue;
 		cf_scan_literals(&ld, inc, cfg.filenames[i]);
+		(void)EVP_DigestUpdate(md, inc, strlen(inc));
 		free(inc);
+	}
+	if (EVP_DigestFinal_ex(md, c->sha256, NULL) != 1) {
+		cf_oom(&ld);
+		goto done;
 	}
 	cf_read_root(&ld, config_root_setting(&cfg), c);
 	if (ld.nerr == 0 && cf_build_sets(c) == -1)
 		cf_oom(&ld);
 done:
+	EVP_MD_CTX_free(md);
 	config_destroy(&cfg);
 	free(buf);
 	free(ld.dir);

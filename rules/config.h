@@ -76,6 +76,9 @@ struct exempt {
 struct config {
 	char *path;		/* the file it came from; NULL for built-in
 				   defaults or a configuration from a string */
+	uint8_t sha256[32];	/* of the bytes parsed (then any @include'd),
+				   never re-read: a file replaced after the
+				   parse cannot lend its hash to this one */
 	struct {
 		enum agent_mode mode;		/* "monitor" (default) | "enforce" */
 		enum enforce_kind enforce;	/* "reactive" (default) | "preventive" */

@@ -21,6 +21,11 @@
  *	"sent N" or "error: ..." (e.g. "error: Connection reset by peer").
  *	Exits 0 when every byte was sent, 1 otherwise. Never runs longer than
  *	SECONDS.
+ *   netpeer udp ADDR COUNT RATE SECONDS
+ *	sends COUNT small UDP datagrams to ADDR, each a new flow: destination
+ *	ports 1024..61023 in turn, a new source socket every 60,000; RATE
+ *	datagrams per second at most (0: as fast as it can). Stops after
+ *	SECONDS whatever the count and prints "sent N".
  * Addresses must be literal; the tests use documentation ranges only.
  */
 
@@ -179,6 +184,58 @@ do_connect(const char *addr, const char *port, long bytes, long delay_ms,
 	return 0;
 }
 
+#define UDP_PORTS 60000
+#define UDP_MAX_COUNT 5000000L
+
+static int
+do_udp(const char *addr, long count, long rate, double seconds)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	double start = now(), deadline = start + seconds;
+	long sent = 0;
+	int fd = -1, family;
+
+	if ((family = sockaddr_of(addr, "0", &ss, &len)) == -1) {
+		fprintf(stderr, "netpeer: %s: not an address\n", addr);
+		return 2;
+	}
+	if (count < 0 || count > UDP_MAX_COUNT) {
+		fprintf(stderr, "netpeer: COUNT must be 0..%ld\n", UDP_MAX_COUNT);
+		return 2;
+	}
+	for (long i = 0; i < count && now() < deadline; i++) {
+		uint16_t port = (uint16_t)(1024 + i % UDP_PORTS);
+
+		if (i % UDP_PORTS == 0) {
+			if (fd != -1)
+				close(fd);
+			if ((fd = socket(family, SOCK_DGRAM, 0)) == -1) {
+				perror("netpeer: socket");
+				return 1;
+			}
+		}
+		if (family == AF_INET)
+			((struct sockaddr_in *)&ss)->sin_port = htons(port);
+		else
+			((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		/* ENOBUFS and refusals from earlier ICMP errors: try the next */
+		if (sendto(fd, "eeaguard-test", 13, 0, (struct sockaddr *)&ss,
+		    len) == 13)
+			sent++;
+		if (rate > 0) {
+			double due = start + (double)(i + 1) / (double)rate;
+
+			while (now() < due && now() < deadline)
+				usleep(200);
+		}
+	}
+	if (fd != -1)
+		close(fd);
+	printf("sent %ld\n", sent);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -187,7 +244,11 @@ main(int argc, char **argv)
 	if (argc == 7 && strcmp(argv[1], "connect") == 0)
 		return do_connect(argv[2], argv[3], atol(argv[4]),
 		    atol(argv[5]), atof(argv[6]));
+	if (argc == 6 && strcmp(argv[1], "udp") == 0)
+		return do_udp(argv[2], atol(argv[3]), atol(argv[4]),
+		    atof(argv[5]));
 	fprintf(stderr, "usage: netpeer listen ADDR PORT SECONDS\n"
-	    "       netpeer connect ADDR PORT BYTES DELAY_MS SECONDS\n");
+	    "       netpeer connect ADDR PORT BYTES DELAY_MS SECONDS\n"
+	    "       netpeer udp ADDR COUNT RATE SECONDS\n");
 	return 2;
 }

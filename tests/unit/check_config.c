@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "rules/config.h"
 
 static char tmpdir[PATH_MAX];
@@ -244,6 +246,28 @@ START_TEST(test_default)
 	check_defaults(c);
 	config_free(c);
 	config_free(NULL);
+}
+END_TEST
+
+/* The digest is of the bytes parsed: the defaults hash as an empty file. */
+START_TEST(test_sha256_of_bytes_parsed)
+{
+	static const char text[] = "agent: { mode = \"enforce\"; };\n";
+	unsigned char want[32], empty[32];
+	struct config *c, *d;
+
+	ck_assert_int_eq(EVP_Digest(text, strlen(text), want, NULL,
+	    EVP_sha256(), NULL), 1);
+	ck_assert_int_eq(EVP_Digest("", 0, empty, NULL, EVP_sha256(), NULL), 1);
+	ck_assert_ptr_nonnull(c = load(text));
+	ck_assert_mem_eq(c->sha256, want, 32);
+	/* the file changes after the parse: the config keeps its own hash */
+	write_file("eeaguard.conf", "agent: { mode = \"monitor\"; };\n");
+	ck_assert_mem_eq(c->sha256, want, 32);
+	ck_assert_ptr_nonnull(d = config_default());
+	ck_assert_mem_eq(d->sha256, empty, 32);
+	config_free(c);
+	config_free(d);
 }
 END_TEST
 
@@ -1006,6 +1030,7 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_default);
 	tcase_add_test(tc, test_empty_file);
+	tcase_add_test(tc, test_sha256_of_bytes_parsed);
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_absolute_and_off);
 	tcase_add_test(tc, test_relative_config_path);
