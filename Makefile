@@ -139,6 +139,25 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: deps $(FUZZ_BIN) $(TOOL_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 
+# Allocation failures: a harness that fails each allocation of a scenario in
+# turn (tests/fault/), always built with ASan and UBSan into build/san/.
+FAULT_SRC := $(wildcard tests/fault/*.c)
+FAULT_OBJ := $(FAULT_SRC:%.c=$(O)/%.o)
+
+$(O)/fault/fault: $(FAULT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: fault
+ifeq ($(SANITIZE),1)
+fault: $(O)/fault/fault $(BIN) build/country.mmdb $(O)/tools/pcapgen
+	@FAULT=$(O)/fault/fault EEAGUARD=$(BIN) TOOLS=$(O)/tools tests/fault/run.sh
+else
+fault:
+	@$(MAKE) SANITIZE=1 fault
+endif
+
 # The README's first command: replay the bundled demo through the agent.
 demo: deps all $(O)/tools/pcapgen
 	@$(O)/tools/pcapgen deploy/demo/flows.txt build/demo.pcap
@@ -231,5 +250,5 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(FUZZ_LIB_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(O)/agent/main.d $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%.d) \
+-include $(FUZZ_LIB_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(FAULT_OBJ:.o=.d) $(O)/agent/main.d $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%.d) \
          $(TOOL_SRC:tests/tools/%.c=$(O)/tests/tools/%.d)
