@@ -1450,7 +1450,10 @@ cf_scan_literals(struct cfload *ld, const char *text, const char *src)
 	}
 }
 
-/* The whole file, NUL-terminated; NULL with a message on failure. */
+/*
+ * The whole file, NUL-terminated; NULL on failure, with a message when
+ * report is set or memory ran out.
+ */
 static char *
 cf_slurp(struct cfload *ld, const char *path, bool report)
 {
@@ -1460,6 +1463,7 @@ cf_slurp(struct cfload *ld, const char *path, bool report)
 	size_t n;
 
 	if ((fp = fopen(path, "r")) == NULL) {
+		report = report || errno == ENOMEM;	/* see below */
 		if (report)
 			errlist_addf(ld->errs, path, 0, NULL, "cannot read "
 			    "the configuration: %s", strerror(errno));
@@ -1480,9 +1484,13 @@ cf_slurp(struct cfload *ld, const char *path, bool report)
 		goto fail;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		if (report)
-			errlist_addf(ld->errs, path, 0, NULL, "out of memory "
-			    "while loading the configuration");
+		/*
+		 * An error even for an include: one left unread would go
+		 * unchecked for mangled literals and out of the hash.
+		 */
+		report = true;
+		errlist_addf(ld->errs, path, 0, NULL, "out of memory while "
+		    "loading the configuration");
 		goto fail;
 	}
 	n = fread(buf, 1, (size_t)st.st_size, fp);
@@ -1574,14 +1582,22 @@ cf_load(const char *name, const char *path, const char *text,
 	config_set_options(&cfg,
 	    config_get_options(&cfg) & ~CONFIG_OPTION_AUTOCONVERT);
 	config_set_include_dir(&cfg, ld.dir);
+	errno = 0;
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+		int e = errno;
+		const char *why = config_error_text(&cfg), *cause = NULL;
+
+		/* libconfig does not say why it could not open an @include. */
+		if (why == NULL)
+			why = "cannot parse";
+		else if (e != 0 && strcmp(why, "cannot open include file") == 0)
+			cause = strerror(e);
 		efile = config_error_file(&cfg);
 		if (efile != NULL)
 			cf_file_of(&ld, efile, file, sizeof(file));
 		errlist_addf(ld.errs, efile != NULL ? file : name,
-		    config_error_line(&cfg), NULL, "%s",
-		    config_error_text(&cfg) != NULL ? config_error_text(&cfg) :
-		    "cannot parse");
+		    config_error_line(&cfg), NULL, "%s%s%s", why,
+		    cause != NULL ? ": " : "", cause != NULL ? cause : "");
 		ld.nerr++;
 		goto done;
 	}

@@ -962,6 +962,15 @@ START_TEST(test_include)
 	    "scopes[0].customers: a scope needs at least one customer, like "
 	    "[\"acme\"]", tmpdir);
 	ck_assert_str_eq(errs.msg[0], want);
+	errlist_clear(&errs);
+
+	/* libconfig only says it could not open an include: we say why. */
+	c = load("agent: { mode = \"enforce\"; };\n@include \"sub/none.inc\"\n");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 1);
+	snprintf(want, sizeof(want), "%s:2: cannot open include file: %s",
+	    conf, strerror(ENOENT));
+	ck_assert_str_eq(errs.msg[0], want);
 }
 END_TEST
 
