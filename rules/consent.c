@@ -953,11 +953,16 @@ consent_load_buf(struct consent_ctx *ld, const char *buf, size_t len,
 	config_t cfg;
 	int line, rc = -1;
 
+	errno = 0;
 	if (EVP_Digest(buf, len, r->sha256, NULL, EVP_sha256(),
 	    NULL) != 1) {
-		errlist_add(ld->errs, "%s: cannot compute the register's "
-		    "SHA-256", ld->file);
-		ld->nerr++;
+		if (errno == ENOMEM)
+			consent_oom(ld);
+		else {
+			errlist_add(ld->errs, "%s: cannot compute the "
+			    "register's SHA-256", ld->file);
+			ld->nerr++;
+		}
 		return -1;
 	}
 	if (strlen(buf) != len) {
