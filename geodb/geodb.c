@@ -172,7 +172,8 @@ pow2_at_least(size_t n)
  * the configured one, then registered_country/iso_code and country_code.
  */
 static int
-set_paths(struct geodb *db, const char *const *country_path)
+set_paths(struct geodb *db, const char *const *country_path,
+    const char *path, char *err, size_t errsize)
 {
 	static const char *const fallback1[] = { "registered_country",
 	    "iso_code", NULL };
@@ -184,10 +185,15 @@ set_paths(struct geodb *db, const char *const *country_path)
 		country_path = dflt;
 	while (country_path[n] != NULL)
 		len += strlen(country_path[n++]) + 1;
-	if (n > GEODB_MAX_PATH_DEPTH)
+	if (n > GEODB_MAX_PATH_DEPTH) {
+		seterr(err, errsize, "%s: country_path has %zu names, more "
+		    "than %d", path, n, GEODB_MAX_PATH_DEPTH);
 		return -1;
-	if ((db->path_storage = malloc(len)) == NULL)
+	}
+	if ((db->path_storage = malloc(len)) == NULL) {
+		seterr(err, errsize, "%s: out of memory", path);
 		return -1;
+	}
 	char *p = db->path_storage;
 	for (size_t i = 0; i < n; i++) {
 		size_t l = strlen(country_path[i]) + 1;
@@ -307,11 +313,15 @@ visit_record(struct geodb *db, MMDB_entry_s *entry, uint32_t node,
 	if (m->offset_plus1 != 0)
 		return 0;
 
-	if (MMDB_get_entry_data_list(entry, &list) != MMDB_SUCCESS) {
+	if ((r = MMDB_get_entry_data_list(entry, &list)) != MMDB_SUCCESS) {
 		MMDB_free_entry_data_list(list);
-		seterr(err, errsize, "the data record at offset %u (from "
-		    "search tree node %u) does not decode: the file is corrupt",
-		    entry->offset, node);
+		if (r == MMDB_OUT_OF_MEMORY_ERROR)
+			seterr(err, errsize, "out of memory decoding the data "
+			    "record at offset %u", entry->offset);
+		else
+			seterr(err, errsize, "the data record at offset %u "
+			    "(from search tree node %u) does not decode: the "
+			    "file is corrupt", entry->offset, node);
 		return -1;
 	}
 	MMDB_free_entry_data_list(list);
@@ -387,12 +397,26 @@ canaries(struct geodb *db, char *err, size_t errsize)
 	    "2001:4860:4860::8888", "2a00::1", NULL };
 
 	for (size_t i = 0; probes[i] != NULL; i++) {
-		int gai = 0, merr = 0;
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+		const struct sockaddr *sa;
+		int merr = 0;
 		MMDB_lookup_result_s res;
 		char cc[2];
 
-		res = MMDB_lookup_string(&db->mmdb, probes[i], &gai, &merr);
-		if (gai != 0 || merr != MMDB_SUCCESS ||
+		/*
+		 * As geodb_lookup() asks: MMDB_lookup_string() would go through
+		 * getaddrinfo(), which allocates and can fail for lack of memory.
+		 */
+		if (strchr(probes[i], ':') != NULL) {
+			inet_pton(AF_INET6, probes[i], &sin6.sin6_addr);
+			sa = (const struct sockaddr *)&sin6;
+		} else {
+			inet_pton(AF_INET, probes[i], &sin.sin_addr);
+			sa = (const struct sockaddr *)&sin;
+		}
+		res = MMDB_lookup_sockaddr(&db->mmdb, sa, &merr);
+		if (merr != MMDB_SUCCESS ||
 		    (res.found_entry && decode_cc(db, &res.entry, cc, NULL) ==
 		    -1)) {
 			seterr(err, errsize, "canary lookup of %s failed: %s",
@@ -461,16 +485,18 @@ geodb_open(const char *path, const char *const *country_path,
 		seterr(err, errsize, "%s: out of memory", path);
 		return NULL;
 	}
-	if (set_paths(db, country_path) == -1) {
-		seterr(err, errsize, "%s: country_path is too deep or out of "
-		    "memory", path);
+	if (set_paths(db, country_path, path, err, errsize) == -1)
 		goto fail;
-	}
 	if ((fd = private_copy(path, &db->info, err, errsize)) == -1)
 		goto fail;
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	s = MMDB_open(fdpath, MMDB_MODE_MMAP, &db->mmdb);
 	close(fd);
+	if (s == MMDB_OUT_OF_MEMORY_ERROR) {
+		seterr(err, errsize, "%s: out of memory opening the database",
+		    path);
+		goto fail;
+	}
 	if (s != MMDB_SUCCESS) {
 		seterr(err, errsize, "%s: not a valid MaxMind DB file: %s",
 		    path, s == MMDB_INVALID_METADATA_ERROR ?

@@ -212,6 +212,20 @@ START_TEST(wrong_country_path_refused)
 }
 END_TEST
 
+START_TEST(deep_country_path_refused)
+{
+	static const char *const deep[] = { "a", "b", "c", "d", "e", "f", "g",
+	    "h", "i", NULL };
+	char err[256];
+	struct geodb *db = geodb_open(dbpath, deep, 0, err, sizeof(err));
+
+	/* Said as such, not as "too deep or out of memory". */
+	ck_assert_ptr_null(db);
+	ck_assert_ptr_nonnull(strstr(err, "country_path has 9 names, more "
+	    "than 8"));
+}
+END_TEST
+
 START_TEST(bad_files_refused)
 {
 	char err[256], path[128];
@@ -301,6 +315,7 @@ geodb_suite(void)
 	tcase_add_test(tc, cache_mapped_same_entry);
 	tcase_add_test(tc, private_copy_survives_truncation);
 	tcase_add_test(tc, wrong_country_path_refused);
+	tcase_add_test(tc, deep_country_path_refused);
 	tcase_add_test(tc, bad_files_refused);
 	tcase_add_test(tc, walk_reports_each_network_once);
 	suite_add_tcase(s, tc);
