@@ -1977,6 +1977,9 @@ agent_new(const struct agent_options *o, char *err, size_t errsize,
 		/* Evidence that cannot be written must not be lost quietly. */
 		char why[512];
 
+		/* Memory, not the file: dropping it would lose it for nothing. */
+		if (errno == ENOMEM)
+			goto fail;
 		snprintf(why, sizeof(why), "%s", err);
 		so.jsonl = NULL;
 		if ((a->sinks = sinks_open(&so, err, errsize)) == NULL)

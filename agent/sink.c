@@ -997,6 +997,7 @@ sinks_open(const struct sink_options *o, char *err, size_t errsize)
 	return s;
 oom:
 	snprintf(err, errsize, "alerts: out of memory");
+	errno = ENOMEM;		/* the caller must not blame the file */
 fail:
 	if (s->jsonl_fd != -1)
 		close(s->jsonl_fd);

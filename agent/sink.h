@@ -36,7 +36,8 @@ struct sinks;
 
 /*
  * Opens every configured sink (the JSON-lines file is created if missing,
- * opened O_APPEND). Returns NULL with a reason in err.
+ * opened O_APPEND). Returns NULL with a reason in err, and errno ENOMEM
+ * when memory ran out.
  */
 struct sinks *sinks_open(const struct sink_options *o, char *err, size_t errsize);
 /* Flushes pending dedup counts (as sinks_flush(s, -1)), reaps children, closes. */
