@@ -253,24 +253,30 @@ scopes_need_process(const struct config *c)
  * the SHA-256 of the configuration's bytes and that of the register's,
  * both as parsed (a file replaced since cannot lend its hash), first 12
  * hex digits. An auditor recomputes it from the two files with sha256sum.
+ * Returns -1 when OpenSSL could not compute it (out of memory): the hash
+ * is then "000000000000", which names no rules.
  */
-static void
+static int
 policy_hash(struct policy_state *p)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
+	int rc = -1;
 
 	snprintf(p->hash, sizeof(p->hash), "000000000000");
 	if (md == NULL)
-		return;
+		return -1;
 	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
 	    EVP_DigestUpdate(md, p->cfg->sha256, sizeof(p->cfg->sha256)) ==
 	    1 && EVP_DigestUpdate(md, p->reg->sha256, sizeof(p->reg->sha256)) ==
-	    1 && EVP_DigestFinal_ex(md, d, &len) == 1)
+	    1 && EVP_DigestFinal_ex(md, d, &len) == 1) {
 		for (int i = 0; i < 6; i++)
 			snprintf(p->hash + 2 * i, 3, "%02x", d[i]);
+		rc = 0;
+	}
 	EVP_MD_CTX_free(md);
+	return rc;
 }
 
 /*
@@ -285,8 +291,9 @@ policy_load(struct agent *a, struct policy_state *p, bool config_too,
 	if (config_too || a->pol.cfg == NULL) {
 		if (a->config_path[0] != '\0')
 			p->cfg = config_load(a->config_path, errs);
-		else
-			p->cfg = config_default();
+		else if ((p->cfg = config_default()) == NULL)
+			errlist_add(errs, "out of memory for the default "
+			    "configuration");
 		if (p->cfg == NULL)
 			return -1;
 	}
@@ -295,7 +302,10 @@ policy_load(struct agent *a, struct policy_state *p, bool config_too,
 
 		if (access(c->consent.register_path, F_OK) == -1 &&
 		    errno == ENOENT) {
-			p->reg = consent_register_empty();
+			if ((p->reg = consent_register_empty()) == NULL)
+				errlist_add(errs, "%s: out of memory for an "
+				    "empty consent register",
+				    c->consent.register_path);
 		} else {
 			p->reg = consent_load(c->consent.register_path,
 			    &c->policy.eea, errs);
@@ -1923,7 +1933,11 @@ agent_new(const struct agent_options *o, char *err, size_t errsize,
 	}
 	a->mode = o->mode_set ? o->mode : a->pol.cfg->agent.mode;
 	a->pol.cfg->agent.mode = a->mode;
-	policy_hash(&a->pol);
+	if (policy_hash(&a->pol) == -1) {
+		snprintf(err, errsize, "out of memory computing the policy "
+		    "hash");
+		goto fail;
+	}
 	a->scopes_need_process = scopes_need_process(a->pol.cfg);
 
 	dbpath = a->pol.cfg->geodb.path;
