@@ -1958,10 +1958,13 @@ agent_new(const struct agent_options *o, char *err, size_t errsize,
 	a->idle_timeout = a->pol.cfg->agent.flow_idle_timeout;
 	if ((a->flows = flow_table_new(a->pol.cfg->agent.flow_capacity)) ==
 	    NULL) {
-		snprintf(err, errsize, "cannot allocate a flow table of %u "
-		    "flows (%zu MiB): lower agent.flow_capacity",
-		    a->pol.cfg->agent.flow_capacity,
-		    flow_table_memory(a->pol.cfg->agent.flow_capacity) >> 20);
+		size_t mib = flow_table_memory(
+		    a->pol.cfg->agent.flow_capacity) >> 20;
+
+		/* Lowering the capacity only helps a table that is big. */
+		snprintf(err, errsize, "out of memory for a flow table of %u "
+		    "flows (%zu MiB)%s", a->pol.cfg->agent.flow_capacity, mib,
+		    mib >= 64 ? ": lower agent.flow_capacity" : "");
 		goto fail;
 	}
 
