@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "agent/attrib.h"
 #include "agent/capture.h"
@@ -1068,6 +1069,25 @@ episode_begin(struct agent *a, const char *customer, const struct ipaddr *dst,
 }
 
 /*
+ * SHA-256 on the stack. OpenSSL 3's EVP allocates a context for every
+ * digest, and an incident id must not depend on memory being there: with
+ * EVP_Digest failing, one came out of an uninitialised buffer. The
+ * low-level functions are deprecated in OpenSSL 3 but cannot fail.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void
+sha256_noalloc(const void *buf, size_t n, unsigned char d[SHA256_DIGEST_LENGTH])
+{
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, buf, n);
+	SHA256_Final(d, &c);
+}
+#pragma GCC diagnostic pop
+
+/*
  * "INC-20261126-3f2a9c0d": the UTC day of the flow's first packet and the
  * first 8 hex digits of SHA-256("customer|dst|first_seen") over the text as
  * the event carries it, so an auditor can recompute it with sha256sum.
@@ -1076,15 +1096,14 @@ static void
 incident_id(const char *customer, const char *dst, const char *first_seen,
     char out[32])
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	unsigned char d[SHA256_DIGEST_LENGTH];
 	char buf[512];
 	int n;
 
 	n = snprintf(buf, sizeof(buf), "%s|%s|%s", customer, dst, first_seen);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = (int)sizeof(buf) - 1;
-	EVP_Digest(buf, (size_t)n, d, &len, EVP_sha256(), NULL);
+	sha256_noalloc(buf, (size_t)n, d);
 	/* first_seen is "YYYY-MM-DDT...": the day without its dashes */
 	snprintf(out, 32, "INC-%.4s%.2s%.2s-%02x%02x%02x%02x", first_seen,
 	    first_seen + 5, first_seen + 8, d[0], d[1], d[2], d[3]);
