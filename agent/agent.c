@@ -1730,8 +1730,10 @@ write_metrics(struct agent *a, int64_t now_us)
 	if (path == NULL || path[0] == '\0')
 		return;
 	if (m == NULL && (m = a->metrics = metrics_new(METRICS_SAMPLES)) ==
-	    NULL)
+	    NULL) {
+		log_warn("metrics: %s", path);	/* tried again next time */
 		return;
+	}
 	metrics_reset(m);
 	flow_table_get_stats(a->flows, &fs);
 	M_ADD(METRIC_COUNTER, "eeaguard_packets_total", "Packets captured.",
