@@ -82,6 +82,8 @@ static bool in_scenario;
 static int verbose;
 static char baseline[FP_MAX];
 static char fpbuf[FP_MAX], errbuf[ERR_MAX];
+/* What a run that succeeded said on stderr (the agent), and a clean run. */
+static char diagbuf[ERR_MAX], basediag[ERR_MAX];
 
 static const char *const mode_name[] = { "ours", "all" };
 
@@ -478,9 +480,8 @@ run_agent(struct scen *s, char *err, size_t errsize, char *fp,
 	}
 	slurp(s->jsonl, text, sizeof(text));
 	fp_events(text, fp, fpsize);
-	off = strlen(fp);
-	if (diag[0] != '\0')
-		fp_add(fp, fpsize, &off, "stderr:\n%s", diag);
+	/* Its warnings are checked apart from the evidence. */
+	snprintf(diagbuf, sizeof(diagbuf), "%s", diag);
 	return rc;
 }
 
@@ -536,6 +537,32 @@ check_error(const char *err, const char **why, char *bad, size_t badsize)
 		*why = "no error message";
 		bad[0] = '\0';
 		return false;
+	}
+	return true;
+}
+
+/*
+ * A run that succeeded with the right result may warn that memory ran out
+ * (a metrics file not written this time); any other new line is a
+ * problem. Lines a clean run prints too are fine.
+ */
+static bool
+check_warnings(const char *diag, const char *base, const char **why,
+    char *bad, size_t badsize)
+{
+	const char *p = diag, *nl;
+	char line[1024];
+
+	for (; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		if (line[0] == '\0' || strstr(base, line) != NULL)
+			continue;
+		if ((*why = oom_problem(line)) != NULL) {
+			snprintf(bad, badsize, "%s", line);
+			return false;
+		}
 	}
 	return true;
 }
@@ -600,6 +627,7 @@ run_armed(struct scen *s, enum alloc_filter f, uint64_t n)
 	alloc_reset(f);
 	alloc_arm(n);
 	in_scenario = true;
+	diagbuf[0] = '\0';
 	rc = s->run(s, errbuf, sizeof(errbuf), fpbuf, sizeof(fpbuf));
 	in_scenario = false;
 	alloc_arm(0);
@@ -736,8 +764,14 @@ iterate(struct scen *s, enum alloc_filter f, uint64_t n, struct tally *t)
 			problem(t, "allocation in %s failed, yet the call "
 			    "succeeded with a different result:\n    %s", sym,
 			    diff);
-		} else if (verbose)
-			say("#   %s -> succeeded (optional)\n", sym);
+		} else if (!check_warnings(diagbuf, basediag, &why, bad,
+		    sizeof(bad)))
+			problem(t, "allocation in %s failed, the call "
+			    "succeeded, but it warned with %s: \"%s\"", sym,
+			    why, bad);
+		else if (verbose)
+			say("#   %s -> succeeded%s\n", sym, strcmp(diagbuf,
+			    basediag) != 0 ? " with a warning" : " (optional)");
 	}
 	if ((nleak = leaked_since(seq, leaks, sizeof(leaks), &ours)) == 0)
 		return;
@@ -810,6 +844,7 @@ run_mode(struct scen *s, enum alloc_filter f, uint64_t only, uint64_t bound,
 		return -1;
 	}
 	snprintf(baseline, sizeof(baseline), "%s", fpbuf);
+	snprintf(basediag, sizeof(basediag), "%s", diagbuf);
 	if (__lsan_do_recoverable_leak_check() != 0) {
 		problem(&t, "the scenario leaks with no allocation failing "
 		    "(see LeakSanitizer's report above)");

@@ -12,6 +12,9 @@
 # reports there) is in WORK/NAME.log; on a crash its tail is shown, naming
 # the failure that caused it: rerun that one with "fault -n N ...".
 cd "$(dirname "$0")/../.." || exit 2
+# The leak checks need LeakSanitizer, whatever the caller's options.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
+export ASAN_OPTIONS
 : "${FAULT:=build/san/fault/fault}" "${EEAGUARD:=build/eeaguard}" \
     "${TOOLS:=build/tools}"
 
@@ -44,6 +47,11 @@ fi
 sed -e "s|@GEODB@|$T/geo.mmdb|g" -e "s|@TMP@|$T/agent|g" \
     tests/fault/agent/eeaguard.conf >"$T/agent/eeaguard.conf"
 cp tests/fault/agent/consent.conf "$T/agent/consent.conf"
+# The same without a register file: the agent starts with an empty one.
+mkdir -p "$T/agent-noreg"
+sed -e "s|@GEODB@|$T/geo.mmdb|g" -e "s|@TMP@|$T/agent-noreg|g" \
+    -e 's|register = "consent.conf"|register = "none.conf"|' \
+    tests/fault/agent/eeaguard.conf >"$T/agent-noreg/eeaguard.conf"
 
 # libconfig 1.5 writes through the NULL its calloc gives and its scanner
 # exit()s: its own allocations are not failed (README.md). libmaxminddb
@@ -107,4 +115,6 @@ scenario geodb-test -l tests/fixtures/geo.csv geodb "$T/geo.mmdb"
 scenario geodb-world -B 60 -S 10 geodb build/country.mmdb
 scenario agent -l tests/fault/agent agent "$T/agent/eeaguard.conf" \
     "$T/agent/capture.pcap" "$T/agent"
+scenario agent-noreg -l "tests/fault/agent, no register" agent \
+    "$T/agent-noreg/eeaguard.conf" "$T/agent/capture.pcap" "$T/agent-noreg"
 exit $failed
