@@ -2,7 +2,10 @@
 #
 #   make                 build build/eeaguard and the embedded build/country.mmdb
 #   make check           install missing deps, build, run every test
-#   make check SANITIZE=1  the same under ASan + UBSan (objects in build/san/)
+#   make check SANITIZE=1  the same under ASan + UBSan (objects in build/san/),
+#                        and make fault
+#   make fault           fail each allocation of config, register, geodb and
+#                        agent start in turn (tests/fault/, under ASan + UBSan)
 #   make bench           benchmarks (figures, not pass/fail)
 #   make install         PREFIX=/usr/local DESTDIR=
 
@@ -94,11 +97,14 @@ build/eeaguard:
 endif
 
 # A short fuzz pass rides along with the plain check (fuzz builds carry
-# their own sanitizers); make fuzz runs longer.
+# their own sanitizers); make fuzz runs longer. The allocation-failure run
+# (make fault) rides along with the sanitizer check, whose build it shares.
 check: deps
 	$(MAKE) SANITIZE=$(SANITIZE) unit cli
 ifneq ($(SANITIZE),1)
 	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
+else
+	$(MAKE) SANITIZE=1 fault
 endif
 
 check-asan:
