@@ -49,6 +49,8 @@ arena_alloc(size_t n)
 {
 	unsigned char *p;
 
+	if (n > ARENA_SIZE || arena_used + 16 > ARENA_SIZE)
+		return NULL;
 	n = (n + 15) & ~(size_t)15;
 	if (n > ARENA_SIZE - 16 - arena_used)
 		return NULL;
