@@ -250,34 +250,42 @@ scopes_need_process(const struct config *c)
 }
 
 /*
+ * SHA-256 on the stack. OpenSSL 3's EVP allocates a context for every
+ * digest, and neither an incident id nor the policy hash may depend on
+ * memory being there: with EVP_Digest failing, an id once came out of an
+ * uninitialised buffer. The
+ * low-level functions are deprecated in OpenSSL 3 but cannot fail.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void
+sha256_noalloc(const void *buf, size_t n, unsigned char d[SHA256_DIGEST_LENGTH])
+{
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, buf, n);
+	SHA256_Final(d, &c);
+}
+#pragma GCC diagnostic pop
+
+/*
  * The policy hash names the exact rules behind a decision: SHA-256 over
  * the SHA-256 of the configuration's bytes and that of the register's,
  * both as parsed (a file replaced since cannot lend its hash), first 12
  * hex digits. An auditor recomputes it from the two files with sha256sum.
- * Returns -1 when OpenSSL could not compute it (out of memory): the hash
- * is then "000000000000", which names no rules.
  */
-static int
+static void
 policy_hash(struct policy_state *p)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	int rc = -1;
+	unsigned char both[2 * SHA256_DIGEST_LENGTH], d[SHA256_DIGEST_LENGTH];
 
-	snprintf(p->hash, sizeof(p->hash), "000000000000");
-	if (md == NULL)
-		return -1;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(md, p->cfg->sha256, sizeof(p->cfg->sha256)) ==
-	    1 && EVP_DigestUpdate(md, p->reg->sha256, sizeof(p->reg->sha256)) ==
-	    1 && EVP_DigestFinal_ex(md, d, &len) == 1) {
-		for (int i = 0; i < 6; i++)
-			snprintf(p->hash + 2 * i, 3, "%02x", d[i]);
-		rc = 0;
-	}
-	EVP_MD_CTX_free(md);
-	return rc;
+	memcpy(both, p->cfg->sha256, SHA256_DIGEST_LENGTH);
+	memcpy(both + SHA256_DIGEST_LENGTH, p->reg->sha256,
+	    SHA256_DIGEST_LENGTH);
+	sha256_noalloc(both, sizeof(both), d);
+	for (int i = 0; i < 6; i++)
+		snprintf(p->hash + 2 * i, 3, "%02x", d[i]);
 }
 
 /*
@@ -762,6 +770,10 @@ learn_allowed(struct agent *a, const struct dns_answer *ans)
 			continue;
 		for (size_t k = 0; k < ans->n_addrs; k++) {
 			const struct ipaddr *addr = &ans->addrs[k].addr;
+			/* as the name cache: a forged TTL pins nothing */
+			uint32_t ttl = ans->addrs[k].ttl < NAME_TTL_MIN ?
+			    NAME_TTL_MIN : ans->addrs[k].ttl > NAME_TTL_MAX ?
+			    NAME_TTL_MAX : ans->addrs[k].ttl;
 			struct geodb_result gr;
 			bool v4 = ipaddr_is_v4(addr), all = true;
 			struct learned_rec *l;
@@ -774,16 +786,15 @@ learn_allowed(struct agent *a, const struct dns_answer *ans)
 				    0, now, NULL, 0) > 0;
 			if (!all)
 				continue;
-			if (enforce_allow_learned(a->enf, i, addr,
-			    ans->addrs[k].ttl, err, sizeof(err)) == -1) {
+			if (enforce_allow_learned(a->enf, i, addr, ttl, err,
+			    sizeof(err)) == -1) {
 				emit_enforce_error(a, "learned", err);
 				continue;
 			}
 			l = &a->learned[a->learned_next++ % LEARNED_MEMORY];
 			l->scope = (uint32_t)i;
 			l->addr = *addr;
-			l->until = now + (ans->addrs[k].ttl < 60 ? 60 :
-			    ans->addrs[k].ttl);
+			l->until = now + ttl;
 		}
 	}
 }
@@ -1067,25 +1078,6 @@ episode_begin(struct agent *a, const char *customer, const struct ipaddr *dst,
 	free_slot->last_s = now;
 	return true;
 }
-
-/*
- * SHA-256 on the stack. OpenSSL 3's EVP allocates a context for every
- * digest, and an incident id must not depend on memory being there: with
- * EVP_Digest failing, one came out of an uninitialised buffer. The
- * low-level functions are deprecated in OpenSSL 3 but cannot fail.
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-static void
-sha256_noalloc(const void *buf, size_t n, unsigned char d[SHA256_DIGEST_LENGTH])
-{
-	SHA256_CTX c;
-
-	SHA256_Init(&c);
-	SHA256_Update(&c, buf, n);
-	SHA256_Final(d, &c);
-}
-#pragma GCC diagnostic pop
 
 /*
  * "INC-20261126-3f2a9c0d": the UTC day of the flow's first packet and the
@@ -1954,11 +1946,7 @@ agent_new(const struct agent_options *o, char *err, size_t errsize,
 	}
 	a->mode = o->mode_set ? o->mode : a->pol.cfg->agent.mode;
 	a->pol.cfg->agent.mode = a->mode;
-	if (policy_hash(&a->pol) == -1) {
-		snprintf(err, errsize, "out of memory computing the policy "
-		    "hash");
-		goto fail;
-	}
+	policy_hash(&a->pol);
 	a->scopes_need_process = scopes_need_process(a->pol.cfg);
 
 	dbpath = a->pol.cfg->geodb.path;
