@@ -56,6 +56,8 @@ struct geodb {
 static void
 seterr(char *err, size_t errsize, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static uint64_t ipv4_root(struct geodb *);
+static void set_bit(uint8_t[16], unsigned, int);
 
 static void
 seterr(char *err, size_t errsize, const char *fmt, ...)
@@ -388,6 +390,105 @@ validate_tree(struct geodb *db, char *err, size_t errsize)
 	return 0;
 }
 
+/* True when the first n bits of a are zero. */
+static bool
+zero_bits(const uint8_t a[16], unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n / 8; i++)
+		if (a[i] != 0)
+			return false;
+	return n % 8 == 0 || (a[n / 8] & (uint8_t)(0xff00 >> (n % 8))) == 0;
+}
+
+/*
+ * The search tree must be a tree: from the root every node is reached by
+ * one record only, at most 127 bits deep. The exception is the IPv4 root
+ * (96 zero bits down), which aliases (::ffff:0:0/96, 2002::/16, 2001::/32)
+ * also point at, but never from inside the IPv4 subtree or from the path
+ * that leads to it. libmaxminddb follows whatever a record says, so a file
+ * whose nodes share children or loop would still answer lookups, while
+ * geodb_walk would go down 2^127 paths and never return, and lookups would
+ * disagree with the walk. Only nodes reachable from the root are checked.
+ */
+static int
+check_shape(struct geodb *db, char *err, size_t errsize)
+{
+	struct frame {
+		MMDB_search_node_s n;	/* read once, on the way down */
+		uint32_t node;
+		uint8_t depth;
+		uint8_t side;	/* next record to visit: 0 left, 1 right, 2 done */
+	} stack[128];
+	uint32_t nodes = db->mmdb.metadata.node_count;
+	uint64_t v4root = ipv4_root(db);
+	uint8_t path[16] = { 0 }, *seen;
+	int sp = 0, rc = -1;
+
+	if ((seen = calloc(nodes / 8 + 1, 1)) == NULL) {
+		seterr(err, errsize, "out of memory");
+		return -1;
+	}
+	seen[0] = 1;	/* the root */
+	stack[0].node = 0;
+	stack[0].depth = 0;
+	stack[0].side = 0;
+	while (sp >= 0) {
+		struct frame *f = &stack[sp];
+		uint64_t rec;
+		unsigned depth = f->depth + 1u;	/* of what rec points at */
+
+		if (f->side == 2) {
+			sp--;
+			continue;
+		}
+		if (f->side == 0 && MMDB_read_node(&db->mmdb, f->node,
+		    &f->n) != MMDB_SUCCESS) {
+			seterr(err, errsize, "search tree node %u cannot be "
+			    "read: the file is corrupt", f->node);
+			goto done;
+		}
+		set_bit(path, f->depth, f->side);
+		rec = f->side == 0 ? f->n.left_record : f->n.right_record;
+		f->side++;
+		if ((f->side == 1 ? f->n.left_record_type :
+		    f->n.right_record_type) != MMDB_RECORD_TYPE_SEARCH_NODE)
+			continue;
+		if (rec == v4root && !(depth == 96 && zero_bits(path, 96))) {
+			/* On the zero path, or below the IPv4 root: a loop. */
+			if (zero_bits(path, depth < 96 ? depth : 96)) {
+				seterr(err, errsize, "search tree node %u points "
+				    "back at the IPv4 root (node %u): the file is "
+				    "corrupt", f->node, (unsigned)v4root);
+				goto done;
+			}
+			continue;	/* an alias */
+		}
+		if (depth >= 128) {
+			seterr(err, errsize, "search tree node %u is 128 bits "
+			    "deep and still points at a node: the file is "
+			    "corrupt", (unsigned)rec);
+			goto done;
+		}
+		if (seen[rec / 8] & (1u << (rec % 8))) {
+			seterr(err, errsize, "search tree node %u is reached "
+			    "from more than one place (again from node %u): "
+			    "the file is corrupt", (unsigned)rec, f->node);
+			goto done;
+		}
+		seen[rec / 8] |= (uint8_t)(1u << (rec % 8));
+		sp++;
+		stack[sp].node = (uint32_t)rec;
+		stack[sp].depth = (uint8_t)depth;
+		stack[sp].side = 0;
+	}
+	rc = 0;
+done:
+	free(seen);
+	return rc;
+}
+
 /* Canary lookups in both families must run without a database error. */
 static int
 canaries(struct geodb *db, char *err, size_t errsize)
@@ -507,6 +608,7 @@ geodb_open(const char *path, const char *const *country_path,
 	db->mmdb_open = true;
 	if (check_metadata(db, why, sizeof(why)) == -1 ||
 	    validate_tree(db, why, sizeof(why)) == -1 ||
+	    check_shape(db, why, sizeof(why)) == -1 ||
 	    canaries(db, why, sizeof(why)) == -1) {
 		seterr(err, errsize, "%s: %s", path, why);
 		goto fail;
@@ -710,7 +812,12 @@ geodb_walk(struct geodb *db,
 			    !(f->depth + 1 == 96 && path[0] == 0 &&
 			    memcmp(path, path + 1, 11) == 0 && path[11] == 0);
 
-			if (v4alias || rec >= nodes || f->depth + 1 >= 128 ||
+			/* Lookups answer ::ffff:0:0/96 from the IPv4 tree. */
+			bool mapped = f->depth + 1 == 96 &&
+			    memcmp(path, v4mapped, 12) == 0;
+
+			if (v4alias || mapped || rec >= nodes ||
+			    f->depth + 1 >= 128 ||
 			    sp + 1 >= (int)(sizeof(stack) / sizeof(stack[0])))
 				continue;
 			sp++;
@@ -738,6 +845,8 @@ geodb_walk(struct geodb *db,
 			memcpy(last, first, 16);
 			for (unsigned b = len; b < 128; b++)
 				set_bit(last, b, 1);
+			if (len >= 96 && memcmp(first, v4mapped, 12) == 0)
+				continue;	/* as for the node above */
 			m = memo_find(db, entry.offset);
 			if (m->offset_plus1 == entry.offset + 1) {
 				cc[0] = m->cc[0];
@@ -751,6 +860,19 @@ geodb_walk(struct geodb *db,
 			}
 			if ((rc = fn(first, last, cc, arg)) != 0)
 				return rc;
+			/*
+			 * A record 81-95 bits down the zero path holds ::/96
+			 * but not ::ffff:0:0/96: it answers IPv4 lookups all
+			 * the same, so the IPv4 space is reported too.
+			 */
+			if (len > 80 && len < 96 && zero_bits(first, 128)) {
+				memcpy(first, v4mapped, 12);
+				memset(first + 12, 0, 4);
+				memcpy(last, v4mapped, 12);
+				memset(last + 12, 0xff, 4);
+				if ((rc = fn(first, last, cc, arg)) != 0)
+					return rc;
+			}
 		}
 	}
 	return 0;

@@ -11,8 +11,10 @@
  * may be replaced or truncated in place at any time without affecting a
  * geodb already open (libmaxminddb maps its file; a truncated mapping would
  * raise SIGBUS). Opening checks the metadata, walks the whole search tree
- * and decodes every data record it points to, so a corrupt file is refused
- * at open instead of answering wrongly later.
+ * and decodes every data record it points to, and checks that the tree is
+ * one (no node shared or looped back to but the IPv4 root its aliases
+ * name), so a corrupt file is refused at open instead of answering wrongly
+ * or hanging geodb_walk later.
  *
  * geodb_lookup() is not thread-safe (the cache is written on lookup); the
  * agent owns one geodb per reader.
@@ -72,7 +74,9 @@ int geodb_lookup(struct geodb *db, int family, const uint8_t *addr,
  * order: first and last address in 16-byte form (IPv4 as the mapped
  * ::ffff:a.b.c.d), and the code ("--" for a record without one). The IPv4
  * space is reported once, as IPv4, though the tree also reaches it through
- * its ::ffff:0:0/96 and 2002::/16 aliases. fn returns 0 to go on, non-zero
+ * its ::ffff:0:0/96 and 2002::/16 aliases; whatever a file keeps under
+ * ::ffff:0:0/96 itself is not reported, as geodb_lookup answers those
+ * addresses from the IPv4 space. fn returns 0 to go on, non-zero
  * to stop (returned). Returns 0, or -1 on a database error.
  */
 int geodb_walk(struct geodb *db,

@@ -303,6 +303,155 @@ START_TEST(walk_reports_each_network_once)
 }
 END_TEST
 
+/*
+ * The fixture as written by geodb_build (24-bit records): node 0 is the
+ * root, nodes 1-96 follow the zero bits down to the IPv4 root, node 96.
+ */
+struct image {
+	uint8_t *b;
+	size_t n;
+	uint32_t nodes;
+};
+
+static void
+image_read(struct image *im)
+{
+	char err[256];
+	struct geodb *db = geodb_open(dbpath, cpath, 0, err, sizeof(err));
+	FILE *f;
+
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert_uint_eq(geodb_get_info(db)->record_size, 24);
+	im->nodes = geodb_get_info(db)->node_count;
+	im->n = geodb_get_info(db)->size;
+	geodb_close(db);
+	ck_assert_ptr_nonnull(im->b = malloc(im->n));
+	ck_assert_ptr_nonnull(f = fopen(dbpath, "r"));
+	ck_assert_uint_eq(fread(im->b, 1, im->n, f), im->n);
+	fclose(f);
+}
+
+static uint32_t
+image_get(const struct image *im, uint32_t node, int side)
+{
+	const uint8_t *p = im->b + node * 6 + side * 3;
+
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static void
+image_set(struct image *im, uint32_t node, int side, uint32_t v)
+{
+	uint8_t *p = im->b + node * 6 + side * 3;
+
+	p[0] = (uint8_t)(v >> 16);
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)v;
+}
+
+/* Writes the image beside the fixture and opens it; NULL with err set. */
+static struct geodb *
+image_open(const struct image *im, char *err, size_t errsize)
+{
+	char path[160];
+	struct geodb *db;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/patched.mmdb", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_uint_eq(fwrite(im->b, 1, im->n, f), im->n);
+	fclose(f);
+	db = geodb_open(path, cpath, 0, err, errsize);
+	unlink(path);
+	return db;
+}
+
+/*
+ * Found by tests/fuzz/fuzz_geodb: libmaxminddb follows whatever a record
+ * says, so a tree whose nodes share children or loop answered lookups, and
+ * geodb_walk went down every path of the graph (2^60 for the first file).
+ */
+START_TEST(shared_and_looping_nodes_refused)
+{
+	struct image im;
+	char err[256];
+	uint32_t keep;
+
+	image_read(&im);
+	/* Node 12 reached from node 11 and from node 10's right record. */
+	keep = image_get(&im, 10, 1);
+	image_set(&im, 10, 1, 12);
+	ck_assert_ptr_null(image_open(&im, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "node 12 is reached from more than one "
+	    "place") != NULL, "%s", err);
+	image_set(&im, 10, 1, keep);
+	/* The IPv4 root pointing at itself: 0.0.0.0/1 would loop. */
+	keep = image_get(&im, 96, 0);
+	image_set(&im, 96, 0, 96);
+	ck_assert_ptr_null(image_open(&im, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "points back at the IPv4 root") != NULL,
+	    "%s", err);
+	/* The zero path looping: the IPv4 root found twice on the way down. */
+	image_set(&im, 96, 0, keep);
+	image_set(&im, 84, 0, 81);
+	ck_assert_ptr_null(image_open(&im, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "points back at the IPv4 root") != NULL,
+	    "%s", err);
+	free(im.b);
+}
+END_TEST
+
+/*
+ * Found by tests/fuzz/fuzz_geodb: geodb_lookup answers ::ffff:0:0/96 from
+ * the IPv4 tree, so the walk must not report what a file keeps there
+ * itself, and must report the IPv4 space when the zero path ends in a
+ * record above it.
+ */
+START_TEST(walk_agrees_with_lookup_on_mapped_addresses)
+{
+	struct image im;
+	struct walked w = { .n = 0 };
+	struct geodb *db;
+	char err[256];
+	uint32_t n, alias = 0, us = 0;
+
+	image_read(&im);
+	for (n = 97; n < im.nodes; n++) {
+		if (image_get(&im, n, 1) == 96)
+			alias = n;	/* ::ffff:0:0/96, a right record */
+		if (image_get(&im, n, 0) > im.nodes && us == 0)
+			us = image_get(&im, n, 0);
+	}
+	ck_assert_uint_ne(alias, 0);
+	ck_assert_uint_ne(us, 0);
+	/* ::ffff:0:0/96 holds a record of its own instead of the alias. */
+	image_set(&im, alias, 1, us);
+	db = image_open(&im, err, sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert_str_eq(look(db, "::ffff:192.0.2.1").cc, "NL");
+	ck_assert_int_eq(geodb_walk(db, collect, &w), 0);
+	ck_assert_int_eq(w.n, 6);
+	ck_assert_str_eq(w.line[0], "192.0.2.0-192.0.2.127 NL");
+	geodb_close(db);
+
+	/* The zero path ends 86 bits down: that record answers IPv4. */
+	image_set(&im, 85, 0, us);
+	db = image_open(&im, err, sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert_str_eq(look(db, "192.0.2.1").cc, look(db, "::1").cc);
+	w.n = 0;
+	ck_assert_int_eq(geodb_walk(db, collect, &w), 0);
+	ck_assert_int_ge(w.n, 2);
+	ck_assert_msg(strncmp(w.line[0], "::-::3ff:ffff:ffff ", 19) == 0,
+	    "%s", w.line[0]);
+	ck_assert_msg(strncmp(w.line[1], "0.0.0.0-255.255.255.255 ", 24) == 0,
+	    "%s", w.line[1]);
+	ck_assert_str_eq(w.line[0] + 19, w.line[1] + 24);
+	geodb_close(db);
+	free(im.b);
+}
+END_TEST
+
 static Suite *
 geodb_suite(void)
 {
@@ -318,6 +467,8 @@ geodb_suite(void)
 	tcase_add_test(tc, deep_country_path_refused);
 	tcase_add_test(tc, bad_files_refused);
 	tcase_add_test(tc, walk_reports_each_network_once);
+	tcase_add_test(tc, shared_and_looping_nodes_refused);
+	tcase_add_test(tc, walk_agrees_with_lookup_on_mapped_addresses);
 	suite_add_tcase(s, tc);
 	return s;
 }
