@@ -20,6 +20,7 @@
 #define CF_MAX_TRUNC	64
 #define CF_UID_MAX	4294967294LL	/* (uid_t)-1 means "no user" */
 #define CF_COMM_MAX	15		/* TASK_COMM_LEN - 1 */
+#define CF_INCLUDE_DEPTH 10		/* libconfig 1.5's MAX_INCLUDE_DEPTH */
 
 static const char *const cf_internal_default[] = {
 	"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12",
@@ -1494,6 +1495,18 @@ cf_slurp(struct cfload *ld, const char *path, bool report)
 		goto fail;
 	}
 	n = fread(buf, 1, (size_t)st.st_size, fp);
+	/*
+	 * One byte more: libconfig reads an @include to its end, and a read
+	 * error there (EIO, as /proc/self/mem gives past its size of 0) makes
+	 * its scanner exit(2) the process.
+	 */
+	if (!ferror(fp) && fgetc(fp) != EOF) {
+		if (report)
+			errlist_addf(ld->errs, path, 0, NULL, "cannot read "
+			    "the configuration: it is longer than its size "
+			    "says (is it being written?)");
+		goto fail;
+	}
 	if (ferror(fp)) {
 		if (report)
 			errlist_addf(ld->errs, path, 0, NULL, "cannot read "
@@ -1518,6 +1531,129 @@ fail:
 	if (fp != NULL)
 		fclose(fp);
 	return NULL;
+}
+
+static int cf_check_includes(struct cfload *, const char *, const char *,
+    int);
+
+/*
+ * One @include whose name starts at *pp (just past the opening quote), as
+ * libconfig's scanner reads it: \\ and \" are escapes, another backslash is
+ * dropped, the name ends at the next quote. Advances *pp and *line past it.
+ */
+static int
+cf_check_include(struct cfload *ld, const char **pp, int *line,
+    const char *src, int depth)
+{
+	const char *p = *pp;
+	char name[PATH_MAX], path[PATH_MAX * 2], file[PATH_MAX + 256], *inc;
+	struct stat st;
+	size_t n = 0;
+	int rc = 0, at = *line;
+
+	for (; *p != '\0' && *p != '"'; p++) {
+		if (*p == '\\' && (p[1] == '\\' || p[1] == '"'))
+			p++;
+		else if (*p == '\\')
+			continue;
+		if (*p == '\n')
+			(*line)++;
+		if (n < sizeof(name) - 1)
+			name[n++] = *p;
+	}
+	name[n] = '\0';
+	*pp = p;
+	if (*p == '\0')
+		return 0;	/* unterminated: libconfig opens nothing */
+	*pp = p + 1;
+	/* Deeper than that libconfig refuses to open, and says so. */
+	if (depth >= CF_INCLUDE_DEPTH)
+		return 0;
+	/* libconfig's own path, and its error when nothing is there. */
+	snprintf(path, sizeof(path), "%s/%s", ld->dir, name);
+	if (stat(path, &st) == -1)
+		return 0;
+	if (!S_ISREG(st.st_mode)) {
+		cf_file_of(ld, src, file, sizeof(file));
+		errlist_addf(ld->errs, file, at, NULL, "cannot @include "
+		    "\"%s\": %s", name, S_ISDIR(st.st_mode) ?
+		    "it is a directory" : "it is not a regular file");
+		ld->nerr++;
+		return -1;
+	}
+	/*
+	 * A file we cannot read (EIO, as /proc/self/mem gives) would fail
+	 * libconfig's scanner the same way a directory does.
+	 */
+	if ((inc = cf_slurp(ld, path, true)) == NULL)
+		return -1;
+	rc = cf_check_includes(ld, inc, name, depth + 1);
+	free(inc);
+	return rc;
+}
+
+/*
+ * libconfig 1.5 reads whatever an @include names: a directory makes its
+ * scanner's read fail and exit(2) the process (a SIGHUP would end the
+ * agent), a FIFO or a device blocks it or never ends. So every file named
+ * by an @include in text (from src, NULL for the main text), and in the
+ * files those include, must be a regular file before libconfig sees the
+ * text. Directives are found as the scanner finds them: ^[ \t]*@include
+ * [ \t]+" at the start of a line outside comments and strings.
+ */
+static int
+cf_check_includes(struct cfload *ld, const char *text, const char *src,
+    int depth)
+{
+	const char *p = text, *q;
+	bool bol = true;
+	int line = 1, rc = 0;
+
+	while (*p != '\0') {
+		if (bol) {
+			for (q = p; *q == ' ' || *q == '\t'; q++)
+				;
+			if (strncmp(q, "@include", 8) == 0 &&
+			    (q[8] == ' ' || q[8] == '\t')) {
+				for (q += 8; *q == ' ' || *q == '\t'; q++)
+					;
+				if (*q == '"') {
+					p = q + 1;
+					if (cf_check_include(ld, &p, &line, src,
+					    depth) == -1)
+						rc = -1;
+					bol = false;
+					continue;
+				}
+			}
+		}
+		bol = *p == '\n';
+		if (*p == '\n') {
+			line++;
+			p++;
+		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			while (*p != '\0' && *p != '\n')
+				p++;
+		} else if (p[0] == '/' && p[1] == '*') {
+			for (p += 2; *p != '\0' && !(p[0] == '*' &&
+			    p[1] == '/'); p++)
+				if (*p == '\n')
+					line++;
+			if (*p != '\0')
+				p += 2;
+		} else if (*p == '"') {
+			for (p++; *p != '\0' && *p != '"'; p++) {
+				if (*p == '\\' && (p[1] == '\\' || p[1] == '"'))
+					p++;
+				else if (*p == '\n')
+					line++;
+			}
+			if (*p != '\0')
+				p++;
+		} else
+			p++;
+	}
+	return rc;
 }
 
 /* The directory of path, absolute so the agent may change directory. */
@@ -1582,6 +1718,8 @@ cf_load(const char *name, const char *path, const char *text,
 	config_set_options(&cfg,
 	    config_get_options(&cfg) & ~CONFIG_OPTION_AUTOCONVERT);
 	config_set_include_dir(&cfg, ld.dir);
+	if (cf_check_includes(&ld, text, NULL, 0) == -1)
+		goto done;
 	errno = 0;
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
 		int e = errno;

@@ -974,6 +974,66 @@ START_TEST(test_include)
 }
 END_TEST
 
+/*
+ * Found by tests/fuzz/fuzz_config: libconfig reads whatever an @include
+ * names; a directory (or a read error) made its scanner exit(2) the process
+ * ("input in flex scanner failed"), a FIFO blocked the load for good.
+ */
+START_TEST(test_include_not_a_file)
+{
+	char path[PATH_MAX * 2], want[PATH_MAX * 3];
+	struct config *c;
+
+	snprintf(path, sizeof(path), "%s/dir", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	write_file("sub/dir.inc", "agent: { mode = \"enforce\"; };\n"
+	    "@include \"dir\"\n");
+
+	c = load("@include \"dir\"\n");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 1);
+	want_msg(1, NULL, "cannot @include \"dir\": it is a directory");
+	errlist_clear(&errs);
+
+	c = load("# first\n@include \"\"\n");
+	ck_assert_ptr_null(c);
+	want_msg(2, NULL, "cannot @include \"\": it is a directory");
+	errlist_clear(&errs);
+
+	c = load("\n\n  @include\t\"fifo\"\n");
+	ck_assert_ptr_null(c);
+	want_msg(3, NULL, "cannot @include \"fifo\": it is not a regular file");
+	errlist_clear(&errs);
+
+	/* A read error (EIO past a size of 0) would fail libconfig too. */
+	c = load("@include \"../../../../../../../../proc/self/mem\"\n");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_ptr_nonnull(strstr(errs.msg[0], "/proc/self/mem: cannot read "
+	    "the configuration: "));
+	errlist_clear(&errs);
+
+	/* An included file's own @include is checked too, and named. */
+	c = load("@include \"sub/dir.inc\"\n");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 1);
+	snprintf(want, sizeof(want), "%s/sub/dir.inc:2: cannot @include "
+	    "\"dir\": it is a directory", tmpdir);
+	ck_assert_str_eq(errs.msg[0], want);
+	errlist_clear(&errs);
+
+	/* Where libconfig sees no directive, nothing is opened. */
+	c = load("# @include \"dir\"\n/*\n@include \"dir\" */\n"
+	    "alerts: { exec = \"\n@include \\\"dir\\\"\"; };\n");
+	if (c == NULL)
+		dump_errs();
+	ck_assert_ptr_nonnull(c);
+	config_free(c);
+}
+END_TEST
+
 START_TEST(test_failed_load_frees)
 {
 	struct config *c;
@@ -1060,6 +1120,7 @@ config_suite(void)
 	tcase_add_test(tc, test_syntax_error);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_include);
+	tcase_add_test(tc, test_include_not_a_file);
 	tcase_add_test(tc, test_failed_load_frees);
 	tcase_add_test(tc, test_deploy_example);
 	tcase_add_test(tc, test_names);
