@@ -419,7 +419,7 @@ check_shape(struct geodb *db, char *err, size_t errsize)
 		MMDB_search_node_s n;	/* read once, on the way down */
 		uint32_t node;
 		uint8_t depth;
-		uint8_t side;	/* next record to visit: 0 left, 1 right, 2 done */
+		uint8_t side;	/* next record: 0 left, 1 right, 2 done */
 	} stack[128];
 	uint32_t nodes = db->mmdb.metadata.node_count;
 	uint64_t v4root = ipv4_root(db);
@@ -458,9 +458,10 @@ check_shape(struct geodb *db, char *err, size_t errsize)
 		if (rec == v4root && !(depth == 96 && zero_bits(path, 96))) {
 			/* On the zero path, or below the IPv4 root: a loop. */
 			if (zero_bits(path, depth < 96 ? depth : 96)) {
-				seterr(err, errsize, "search tree node %u points "
-				    "back at the IPv4 root (node %u): the file is "
-				    "corrupt", f->node, (unsigned)v4root);
+				seterr(err, errsize, "search tree node %u "
+				    "points back at the IPv4 root (node %u): "
+				    "the file is corrupt", f->node,
+				    (unsigned)v4root);
 				goto done;
 			}
 			continue;	/* an alias */
