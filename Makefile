@@ -130,11 +130,14 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
 
+# -MMD: a harness rebuilds when a header it shares (tests/fuzz/*.h) changes.
 build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZCC  $<")
-	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) \
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_FLAGS) -MMD -MP \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
+
+-include $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/tests/fuzz/%.d)
 
 build/fuzz/%: build/fuzz/tests/fuzz/%.o $(FUZZ_LIB_OBJ)
 	@$(if $(Q),echo "  FUZZLD  $@")
