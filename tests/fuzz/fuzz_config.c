@@ -60,6 +60,7 @@ fuzz_cleanup(void)
 }
 
 int
+/* NOLINTNEXTLINE(readability-non-const-parameter): libFuzzer's signature */
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -75,7 +76,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror(fuzz_dir);
 		abort();
 	}
-	atexit(fuzz_cleanup);
+	if (atexit(fuzz_cleanup) != 0)
+		abort();
 	/* What an @include must refuse: a directory and a FIFO. */
 	snprintf(path, sizeof(path), "%s/sub", fuzz_dir);
 	if (mkdir(path, 0700) == -1) {

@@ -60,7 +60,7 @@ fuzz_finds(const struct consent_register *r, const struct consent *c,
 	int found = 0;
 
 	/* Room for every consent, so c cannot fall past the end. */
-	if ((out = calloc(r->n, sizeof(*out))) == NULL)
+	if ((out = calloc(r->n, sizeof(const struct consent *))) == NULL)
 		abort();
 	n = consent_match(r, c->customer, cc, dst, host, port, t, out, r->n);
 	if (n > r->n)

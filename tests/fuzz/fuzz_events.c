@@ -35,6 +35,7 @@ static const char fuzz_register_text[] =
 static struct consent_register *fuzz_register;
 
 int
+/* NOLINTNEXTLINE(readability-non-const-parameter): libFuzzer's signature */
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct errlist errs = { NULL, 0, 0, 0 };

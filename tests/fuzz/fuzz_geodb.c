@@ -28,8 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * is excused here, and the unit tests under SANITIZE=1 (no suppression)
  * check that geodb_close frees what libmaxminddb allocated for a database.
  */
+/* NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 const char *__lsan_default_suppressions(void);
 
+/* NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 const char *
 __lsan_default_suppressions(void)
 {
@@ -47,6 +49,7 @@ static int fuzz_fd = -1;
 static char fuzz_path[64];
 
 int
+/* NOLINTNEXTLINE(readability-non-const-parameter): libFuzzer's signature */
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;

@@ -44,6 +44,7 @@ fuzz_cleanup(void)
 }
 
 int
+/* NOLINTNEXTLINE(readability-non-const-parameter): libFuzzer's signature */
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
@@ -63,7 +64,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	snprintf(fuzz_out[0], sizeof(fuzz_out[0]), "%s/a.mmdb", fuzz_dir);
 	snprintf(fuzz_out[1], sizeof(fuzz_out[1]), "%s/b.mmdb", fuzz_dir);
-	atexit(fuzz_cleanup);
+	if (atexit(fuzz_cleanup) != 0)
+		abort();
 	return 0;
 }
 

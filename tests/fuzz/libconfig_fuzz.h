@@ -13,8 +13,10 @@
  * forgot to config_destroy is still reported through the nodes the parser
  * allocates.
  */
+/* NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 const char *__lsan_default_suppressions(void);
 
+/* NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 const char *
 __lsan_default_suppressions(void)
 {
