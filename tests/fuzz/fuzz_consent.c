@@ -1,4 +1,4 @@
-/* libFuzzer target for rules/consent: a register through consent_load_string, then consent_match. */
+/* libFuzzer target for rules/consent: consent_load_string, consent_match, and the register rewritten as the CLI writes it. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "rules/consent.h"
+#include "rules/consent_edit.h"
 #include "tests/fuzz/libconfig_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -143,6 +144,94 @@ fuzz_check_one(const struct consent_register *r, const struct consent *c,
 		abort();
 }
 
+static void
+fuzz_same_list(const struct strlist *a, const struct strlist *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		abort();
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			abort();
+}
+
+/* Two loads of one consent: every field the same. */
+static void
+fuzz_same(const struct consent *a, const struct consent *b)
+{
+	const char *const sa[] = { a->id, a->customer, a->purpose,
+	    a->subprocessor, a->document, a->document_sha256, a->granted_by,
+	    a->signed_on, a->valid_from_s, a->expires_s, a->recorded_by,
+	    a->recorded_at, a->revoked_at, a->revoked_by, a->revoke_reason };
+	const char *const sb[] = { b->id, b->customer, b->purpose,
+	    b->subprocessor, b->document, b->document_sha256, b->granted_by,
+	    b->signed_on, b->valid_from_s, b->expires_s, b->recorded_by,
+	    b->recorded_at, b->revoked_at, b->revoked_by, b->revoke_reason };
+	size_t i;
+
+	for (i = 0; i < NELEM(sa); i++)
+		if (strcmp(sa[i], sb[i]) != 0) {
+			fprintf(stderr, "field %zu: \"%s\" became \"%s\"\n", i,
+			    sa[i], sb[i]);
+			abort();
+		}
+	fuzz_same_list(&a->countries, &b->countries);
+	fuzz_same_list(&a->hosts, &b->hosts);
+	if (a->networks.n != b->networks.n || a->ports.n != b->ports.n ||
+	    (a->networks.n > 0 && memcmp(a->networks.v, b->networks.v,
+	    a->networks.n * sizeof(*a->networks.v)) != 0) ||
+	    (a->ports.n > 0 && memcmp(a->ports.v, b->ports.v,
+	    a->ports.n * sizeof(*a->ports.v)) != 0) ||
+	    a->revoked != b->revoked || a->valid_from != b->valid_from ||
+	    a->expires != b->expires || memcmp(&a->country_set,
+	    &b->country_set, sizeof(a->country_set)) != 0)
+		abort();
+}
+
+/*
+ * What `eeaguard consent add|renew|revoke` does to a register: records
+ * from the loaded consents, written out again. The text must load to the
+ * same consents (or be refused, for a control character), and writing
+ * what it loaded must give the same text.
+ */
+static void
+fuzz_rewrite(const struct consent_register *r, const struct country_set *eea)
+{
+	struct errlist errs = { NULL, 0, 0, 0 };
+	struct consent_recs rs = { NULL, 0 }, rs2 = { NULL, 0 };
+	struct consent_register *r2;
+	char err[512], *text, *text2;
+	size_t len, len2, i;
+
+	if (consent_recs_from_register(&rs, r) == -1)
+		abort();
+	if ((text = consent_serialize(&rs, &len, err, sizeof(err))) == NULL) {
+		if (strstr(err, "control character") == NULL)
+			abort();
+		consent_recs_free(&rs);
+		return;
+	}
+	if ((r2 = consent_load_string("rewritten.conf", text, len, eea,
+	    &errs)) == NULL) {
+		errlist_print(&errs);
+		abort();
+	}
+	if (r2->n != r->n)
+		abort();
+	for (i = 0; i < r->n; i++)
+		fuzz_same(&r->v[i], &r2->v[i]);
+	if (consent_recs_from_register(&rs2, r2) == -1 ||
+	    (text2 = consent_serialize(&rs2, &len2, err, sizeof(err))) ==
+	    NULL || len2 != len || memcmp(text, text2, len) != 0)
+		abort();
+	free(text2);
+	free(text);
+	consent_recs_free(&rs2);
+	consent_recs_free(&rs);
+	consent_register_free(r2);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -171,6 +260,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (i = 0; i < r->n; i++)
 		fuzz_check_one(r, &r->v[i], &eea);
+	fuzz_rewrite(r, &eea);
 	for (i = 0; i < NELEM(fuzz_addrs); i++)
 		if (ipaddr_parse(fuzz_addrs[i], &a[i]) == -1)
 			abort();
