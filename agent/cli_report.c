@@ -80,7 +80,7 @@ T(const char *s)
 	if (s == NULL)
 		return "-";
 	b = ring[next++ % 8];
-	for (i = 0; s[i] != '\0' && i < sizeof(ring[0]) - 1; i++)
+	for (i = 0; i < sizeof(ring[0]) - 1 && s[i] != '\0'; i++)
 		b[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' :
 		    s[i];
 	b[i] = '\0';
@@ -246,7 +246,7 @@ notice_categories(const char *data, enum lang lang)
 
 	if (data == NULL)
 		return;
-	for (i = 0; data[i] != '\0' && i < sizeof(low) - 1; i++)
+	for (i = 0; i < sizeof(low) - 1 && data[i] != '\0'; i++)
 		low[i] = (char)(data[i] >= 'A' && data[i] <= 'Z' ?
 		    data[i] - 'A' + 'a' : data[i]);
 	low[i] = '\0';
@@ -490,6 +490,7 @@ add_rotated(struct rctx *x, const char *path)
 		while ((de = readdir(dp)) != NULL) {
 			if (!rot_parse(de->d_name, base, blen, &r))
 				continue;
+			/* cppcheck-suppress memleakOnRealloc ; oom() exits */
 			if ((v = realloc(v, (n + 1) * sizeof(*v))) == NULL)
 				oom();
 			if (slash == NULL)
@@ -2277,22 +2278,29 @@ cli_report(int argc, char **argv)
 			x.conf = optarg;
 			break;
 		case O_EVENTS:
+			/* cppcheck-suppress memleakOnRealloc ; oom() exits */
 			if ((events = realloc(events, (nevents + 1) *
 			    sizeof(*events))) == NULL)
 				oom();
 			events[nevents++] = optarg;
 			break;
 		case O_SINCE:
-			if (parse_when("--since", optarg, false, &x.since))
-				return EXIT_INVALID;
+			if (parse_when("--since", optarg, false, &x.since)) {
+				status = EXIT_INVALID;
+				goto done;
+			}
 			break;
 		case O_UNTIL:
-			if (parse_when("--until", optarg, true, &x.until))
-				return EXIT_INVALID;
+			if (parse_when("--until", optarg, true, &x.until)) {
+				status = EXIT_INVALID;
+				goto done;
+			}
 			break;
 		case O_NOW:
-			if (parse_when("--now", optarg, false, &x.now))
-				return EXIT_INVALID;
+			if (parse_when("--now", optarg, false, &x.now)) {
+				status = EXIT_INVALID;
+				goto done;
+			}
 			break;
 		case O_CUSTOMER:
 			x.customer = optarg;
@@ -2307,41 +2315,50 @@ cli_report(int argc, char **argv)
 				x.fmt = FMT_JSON;
 			else if (strcmp(optarg, "html") == 0)
 				x.fmt = FMT_HTML;
-			else
-				return bad_usage("--format '%s' (valid: text, "
-				    "json, html)", optarg);
+			else {
+				status = bad_usage("--format '%s' (valid: "
+				    "text, json, html)", optarg);
+				goto done;
+			}
 			break;
 		case O_LANG:
 			if (strcmp(optarg, "en") == 0)
 				x.lang = LANG_EN;
 			else if (strcmp(optarg, "nl") == 0)
 				x.lang = LANG_NL;
-			else
-				return bad_usage("--lang '%s' (valid: en, nl)",
-				    optarg);
+			else {
+				status = bad_usage("--lang '%s' (valid: en, "
+				    "nl)", optarg);
+				goto done;
+			}
 			break;
 		case 'h':
 			printf("%s", report_usage);
-			return EXIT_OK;
+			goto done;
 		case ':':
-			return bad_usage("%s needs a value", argv[optind - 1]);
-		default:
-			return bad_usage("unknown option '%s'",
+			status = bad_usage("%s needs a value",
 			    argv[optind - 1]);
+			goto done;
+		default:
+			status = bad_usage("unknown option '%s'",
+			    argv[optind - 1]);
+			goto done;
 		}
 	}
 	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
-	if (x.since != REPORT_TIME_NONE && x.until != REPORT_TIME_NONE &&
+		status = bad_usage("unexpected argument '%s'", argv[optind]);
+	else if (x.since != REPORT_TIME_NONE && x.until != REPORT_TIME_NONE &&
 	    x.until <= x.since)
-		return bad_usage("%s: --until must be later than --since",
+		status = bad_usage("%s: --until must be later than --since",
 		    "period");
-	if (x.incident != NULL && x.fmt == FMT_HTML)
-		return bad_usage("%s: --incident writes text or json",
+	else if (x.incident != NULL && x.fmt == FMT_HTML)
+		status = bad_usage("%s: --incident writes text or json",
 		    "--format html");
-	if (x.lang == LANG_NL && x.incident == NULL)
-		return bad_usage("%s: --lang is for the --incident notice",
+	else if (x.lang == LANG_NL && x.incident == NULL)
+		status = bad_usage("%s: --lang is for the --incident notice",
 		    "--lang nl");
+	if (status != EXIT_OK)
+		goto done;
 
 	x.cfg = cli_load_config(x.conf);
 	load_register(&x);
