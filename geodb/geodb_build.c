@@ -684,7 +684,7 @@ done:
 		b->aliased = al0;
 	}
 	free(buf);
-	fclose(fp);
+	(void)fclose(fp);	/* read only */
 	return rc;
 }
 
@@ -1068,7 +1068,8 @@ static int
 write_atomic(const char *path, const uint8_t *p1, size_t n1,
     const uint8_t *p2, size_t n2, char *err, size_t errsize)
 {
-	char *tmp = NULL, *dir = NULL, *slash;
+	char *tmp = NULL, *dir = NULL;
+	const char *slash;
 	int fd = -1, dfd = -1, rc = -1, renamed = 0;
 
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
@@ -1101,17 +1102,15 @@ write_atomic(const char *path, const uint8_t *p1, size_t n1,
 		goto done;
 	}
 	renamed = 1;
-	if ((dir = strdup(path)) == NULL) {
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = strdup(".");
+	else
+		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (dir == NULL) {
 		seterr(err, errsize, "%s: written, but out of memory to sync "
 		    "its directory", path);
 		goto done;
 	}
-	if ((slash = strrchr(dir, '/')) == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    fsync(dfd) < 0) {
 		seterr(err, errsize, "%s: written, but syncing directory %s "

@@ -1522,14 +1522,14 @@ cf_slurp(struct cfload *ld, const char *path, bool report)
 			    "a text file?)");
 		goto fail;
 	}
-	fclose(fp);
+	(void)fclose(fp);	/* read only */
 	return buf;
 fail:
 	if (report)
 		ld->nerr++;
 	free(buf);
 	if (fp != NULL)
-		fclose(fp);
+		(void)fclose(fp);
 	return NULL;
 }
 
@@ -1660,17 +1660,16 @@ cf_check_includes(struct cfload *ld, const char *text, const char *src,
 static char *
 cf_dirname(const char *path)
 {
-	char cwd[PATH_MAX], *d, *slash, *r;
+	const char *slash = strrchr(path, '/');
+	char cwd[PATH_MAX], *d, *r;
 	size_t len;
 
-	if ((d = strdup(path)) == NULL)
-		return NULL;
-	if ((slash = strrchr(d, '/')) == NULL)
-		strcpy(d, ".");
-	else if (slash == d)
-		slash[1] = '\0';
+	if (slash == NULL)
+		d = strdup(".");
 	else
-		*slash = '\0';
+		d = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (d == NULL)
+		return NULL;
 	if (d[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
 		return d;
 	len = strlen(cwd) + 1 + strlen(d) + 1;

@@ -124,7 +124,8 @@ struct config {
  * directory of path. On any error returns NULL with every problem found
  * added to errs; nothing half-loaded is ever returned.
  */
-struct config *config_load(const char *path, struct errlist *errs);
+struct config *config_load(const char *path, struct errlist *errs)
+    EG_NONNULL(1);
 /*
  * The same for a configuration held in memory: name stands for the file in
  * messages, relative paths (and @include) resolve against the current

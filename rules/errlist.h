@@ -20,8 +20,10 @@ struct errlist {
 
 #if defined(__GNUC__)
 #define EG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define EG_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
 #else
 #define EG_PRINTF(a, b)
+#define EG_NONNULL(...)
 #endif
 
 void errlist_add(struct errlist *e, const char *fmt, ...) EG_PRINTF(2, 3);
