@@ -7,10 +7,10 @@
 #include "agent/decode.h"
 
 static void
-seterr(char *buf, size_t size, const char *what, const char *name,
+seterr(char *err, size_t errsize, const char *what, const char *name,
     const char *why)
 {
-	snprintf(buf, size, "%s %s: %s", what, name, why);
+	snprintf(err, errsize, "%s %s: %s", what, name, why);
 }
 
 int

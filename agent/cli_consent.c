@@ -242,9 +242,14 @@ cc_reg_load(struct cc *cc, struct cc_reg *rg, int writing)
 		}
 	}
 	consent_sha256_hex(rg->text, rg->len, rg->sha);
+	/*
+	 * rg->text stays rg's (cc_reg_free frees it). The analyzer forgets
+	 * it once consent_sha256_hex has written into *rg, and calls it lost.
+	 */
 	if (!rg->exists)
 		rg->r = consent_register_empty();
 	else
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
 		rg->r = consent_load_string(cc->reg, rg->text, rg->len,
 		    &cc->conf->policy.eea, &errs);
 	if (rg->r == NULL) {
@@ -697,7 +702,7 @@ cc_prompt(struct cc *cc, const struct consent_register *cur,
 
 		while (consent_rec_blank(draft, f)) {
 			fprintf(stderr, "%s: ", cc_questions[q].ask);
-			fflush(stderr);
+			(void)fflush(stderr);
 			if (cc_read_line(&line, &cap) == -1)
 				goto cancel;
 			if (consent_rec_set(draft, f, line, err,
@@ -987,7 +992,7 @@ cc_events(const char *path, const struct consent_register *before,
 	}
 	free(line);
 	json_tokener_free(tok);
-	fclose(fp);
+	(void)fclose(fp);	/* read only: nothing to lose */
 	if (allowed + denied == 0)
 		printf("no recorded flow in %s would be decided differently "
 		    "(%zu decision event%s checked)\n", path, checked,
@@ -1290,7 +1295,7 @@ cc_add(int argc, char **argv)
 		    "it is recorded):\n");
 		cc_print_rec(stderr, &draft, NULL, true);
 		fprintf(stderr, "Record this consent? [y/N] ");
-		fflush(stderr);
+		(void)fflush(stderr);
 		if (cc_read_line(&line, &cap) == -1 ||
 		    (strcasecmp(line, "y") != 0 &&
 		    strcasecmp(line, "yes") != 0)) {
@@ -1996,6 +2001,7 @@ cli_consent(int argc, char **argv)
 		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 			if (strcmp(argv[1], cmds[i].name) == 0)
 				return cmds[i].fn(argc - 1, argv + 1);
+	/* cppcheck-suppress duplicateCondition ; the loop returns on a match */
 	if (argc >= 2)
 		fprintf(stderr, "eeaguard: consent: unknown command '%s'\n",
 		    argv[1]);

@@ -138,7 +138,7 @@ tor_generated(const char *path)
 			epoch = (uint64_t)timegm(&tm);
 		break;
 	}
-	fclose(f);
+	(void)fclose(f);	/* read only */
 	return epoch;
 }
 

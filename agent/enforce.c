@@ -34,7 +34,7 @@
  * networks: twice the world's IPv4 count leaves room without letting a
  * broken plan eat kernel memory. The kernel counts intervals, not ends.
  */
-#define EN_ALLOW_SIZE	131072
+#define EN_ALLOW_SIZE	131072U
 /* Allow-set elements per line of the script: keeps nft's error excerpt short. */
 #define EN_CHUNK	1024
 /*
@@ -316,7 +316,7 @@ en_cgroup2_root(char *rel, size_t relsize)
 			rv = 0;
 	}
 	free(line);
-	fclose(f);
+	(void)fclose(f);	/* read only */
 	return rv;
 }
 
@@ -880,7 +880,7 @@ enforce_install(struct enforcer *e, const struct enforce_plan *p, char *err,
 	rv = 0;
 done:
 	if (f != NULL)
-		fclose(f);
+		(void)fclose(f);	/* already failing */
 	free(text);
 	for (size_t i = 0; xs != NULL && i < cfg->n_scopes; i++)
 		en_match_free(&xs[i]);
@@ -1047,7 +1047,7 @@ static void
 en_nl_error(const char *set, const char *what, char *err, size_t errsize)
 {
 	if (errno == ENFILE || errno == ENOSPC)
-		en_err(err, errsize, "%s set full (%s: %d elements)", what,
+		en_err(err, errsize, "%s set full (%s: %u elements)", what,
 		    set, ENFORCE_SET_SIZE);
 	else if (errno == ENOENT)
 		en_err(err, errsize, "%s: no set %s in table inet %s (not "

@@ -11,9 +11,9 @@
 #include "rules/consent.h"
 
 #define ENFORCE_TABLE "eeaguard"		/* family inet */
-#define ENFORCE_NFLOG_GROUP 4242		/* dropped packets (preventive) */
+#define ENFORCE_NFLOG_GROUP 4242U		/* dropped packets (preventive) */
 #define ENFORCE_DENY_TIMEOUT 3600		/* seconds a reactive deny lasts */
-#define ENFORCE_SET_SIZE 65536			/* elements per dynamic set */
+#define ENFORCE_SET_SIZE 65536U			/* elements per dynamic set */
 
 /*
  * What nftables can express of one scope's match (DESIGN: "Enforcement"):

@@ -366,7 +366,8 @@ text_flow(struct text *t, const struct event *e, const struct event_flow *f)
 	const char *proto = event_proto_name(f->proto);
 
 	/* The verdict says more than the event name only for `flow`. */
-	if (f->verdict != NULL && strcmp(f->verdict, event_type_name(e->type))) {
+	if (f->verdict != NULL &&
+	    strcmp(f->verdict, event_type_name(e->type)) != 0) {
 		text_put(t, " ", 1);
 		text_esc(t, f->verdict, false);
 	}

@@ -89,7 +89,7 @@ json_escaped(struct json *j, const char *value, size_t n)
 	const unsigned char *s = (const unsigned char *)value;
 	size_t i = 0, run, k;
 	uint32_t cp;
-	char esc[6];
+	char esc[6] = "\\u00";	/* and two hex digits */
 
 	json_putc(j, '"');
 	while (i < n && !j->overflow) {
@@ -117,7 +117,6 @@ json_escaped(struct json *j, const char *value, size_t n)
 			case '\r':	json_put(j, "\\r", 2); break;
 			case '\t':	json_put(j, "\\t", 2); break;
 			default:
-				memcpy(esc, "\\u00", 4);
 				esc[4] = hex[cp >> 4];
 				esc[5] = hex[cp & 0xf];
 				json_put(j, esc, 6);

@@ -218,7 +218,7 @@ hash_str(const char *s)
 
 /* The row of key, or SIZE_MAX; *at is where it would go. */
 static size_t
-index_find(size_t *slot, size_t nslot, const char *key, keyof_fn kf,
+index_find(const size_t *slot, size_t nslot, const char *key, keyof_fn kf,
     const void *arr, size_t *at)
 {
 	size_t i = (size_t)hash_str(key) & (nslot - 1);
@@ -766,8 +766,8 @@ put_utf8(char **w, uint32_t cp)
 static uint32_t
 hex4(const char *s)
 {
-	return (uint32_t)(jhex(s[0]) << 12 | jhex(s[1]) << 8 | jhex(s[2]) << 4 |
-	    jhex(s[3]));
+	return (uint32_t)jhex(s[0]) << 12 | (uint32_t)jhex(s[1]) << 8 |
+	    (uint32_t)jhex(s[2]) << 4 | (uint32_t)jhex(s[3]);
 }
 
 /*
@@ -1483,7 +1483,7 @@ held_revise(struct report_private *p, const struct dec *d)
 }
 
 static const char *
-rebase(const char *ptr, const char *from, char *to)
+rebase(const char *ptr, const char *from, const char *to)
 {
 	return ptr == NULL ? NULL : to + (ptr - from);
 }
@@ -1696,7 +1696,7 @@ on_fault(struct report *r, struct jdoc *d, const long f[F_COUNT_],
 	if ((k = table_get(&p->gapkeys, key)) == NULL)
 		return -1;
 	if (k->count == 0) {
-		if ((g = gap_new(r, ev, detail)) == NULL)
+		if (gap_new(r, ev, detail) == NULL)
 			return -1;
 		k->count = r->n_gaps;	/* row + 1 */
 	}

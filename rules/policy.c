@@ -214,15 +214,13 @@ policy_decide(const struct config *c, const struct consent_register *r,
 	char outside[160], dest[300], missing[160];
 	size_t n_missing = 0, mlen = 0;
 	unsigned plen = 0;
-	int idx;
 
 	d->scope = NULL;
 	d->exempt = NULL;
 	d->n_consents = 0;
 	d->action = ACTION_NONE;
 
-	if ((idx = netset_lookup(c->policy.internal_set, &f->dst, &plen)) >=
-	    0) {
+	if (netset_lookup(c->policy.internal_set, &f->dst, &plen) >= 0) {
 		struct ipprefix p;
 		char pbuf[IPPREFIX_STRLEN];
 
