@@ -106,7 +106,8 @@ main(int argc, char **argv)
 	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL)
 		return 1;
 	fputs(conf, f);
-	fclose(f);
+	if (ferror(f) || fclose(f) != 0)
+		return 1;
 	c = config_load(path, &errs);
 	unlink(path);
 	if (c == NULL) {
@@ -164,11 +165,12 @@ main(int argc, char **argv)
 		struct ipaddr la, ra;
 
 		/* a connection over the namespace's loopback, found 1000 times */
-		system("ip link set lo up");
+		/* a failed step shows as "connect failed" below */
+		(void)system("ip link set lo up");
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		bind(l, (struct sockaddr *)&sin, sizeof(sin));
-		listen(l, 4);
-		getsockname(l, (struct sockaddr *)&sin, &sl);
+		(void)bind(l, (struct sockaddr *)&sin, sizeof(sin));
+		(void)listen(l, 4);
+		(void)getsockname(l, (struct sockaddr *)&sin, &sl);
 		s = socket(AF_INET, SOCK_STREAM, 0);
 		if (a == NULL || connect(s, (struct sockaddr *)&sin,
 		    sizeof(sin)) == -1) {

@@ -64,7 +64,7 @@ stamp(int64_t usec)
 		struct tm tm;
 
 		gmtime_r(&t, &tm);
-		strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+		(void)strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
 		last_sec = sec;
 	}
 	snprintf(ts, sizeof(ts), "%s.%06dZ", day, (int)(usec % 1000000));
@@ -194,7 +194,7 @@ main(int argc, char **argv)
 		perror(argv[2]);
 		return 2;
 	}
-	setvbuf(o, NULL, _IOFBF, 1 << 20);
+	(void)setvbuf(o, NULL, _IOFBF, 1 << 20);	/* only for speed */
 	for (i = 0; i < n; i++) {
 		uint32_t r = rnd(1000);
 

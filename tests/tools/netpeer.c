@@ -84,7 +84,7 @@ do_listen(const char *addr, const char *port, double seconds)
 	}
 	pfd[0].events = POLLIN;
 	printf("listening\n");
-	fflush(stdout);
+	(void)fflush(stdout);
 	while (now() < end) {
 		if (poll(pfd, (nfds_t)n, 100) <= 0)
 			continue;
@@ -126,7 +126,7 @@ do_connect(const char *addr, const char *port, long bytes, long delay_ms,
 	long sent = 0;
 	int fd, fam;
 
-	signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
 	alarm((unsigned)seconds + 1);
 	if ((fam = sockaddr_of(addr, port, &ss, &len)) == -1)
 		return 2;

@@ -186,7 +186,7 @@ cleanup_output(void)
 		pcap_dump_close(g.dumper);
 		g.dumper = NULL;
 	} else if (g.fp != NULL) {
-		fclose(g.fp);
+		(void)fclose(g.fp);	/* removed below anyway */
 	}
 	g.fp = NULL;
 	if (g.out != NULL)
@@ -208,7 +208,7 @@ out_open(void)
 	if ((g.fp = fopen(g.out, "wb")) == NULL)
 		die_io("%s: %s", g.out, strerror(errno));
 	/* Large buffer: the dump API writes each packet with two fwrites. */
-	setvbuf(g.fp, NULL, _IOFBF, 1 << 20);
+	(void)setvbuf(g.fp, NULL, _IOFBF, 1 << 20);
 	if ((g.dumper = pcap_dump_fopen(g.dead, g.fp)) == NULL)
 		die_io("%s: %s", g.out, pcap_geterr(g.dead));
 }
@@ -875,7 +875,7 @@ parse_text(const char *v)
 		if (o == sizeof paybuf)
 			die("payload longer than %zu bytes", sizeof paybuf);
 		if (c == '\\') {
-			c = v[++i];
+			c = (unsigned char)v[++i];
 			switch (c) {
 			case 'r': c = '\r'; break;
 			case 'n': c = '\n'; break;
@@ -1316,7 +1316,7 @@ run_description(const char *desc, const char *out)
 		die_io("%s: read error: %s", desc, strerror(errno));
 	free(line);
 	if (in != stdin)
-		fclose(in);
+		(void)fclose(in);	/* read only */
 	g.line = 0;
 	out_close();
 	return 0;
