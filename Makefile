@@ -1,9 +1,10 @@
 # eeaguard — data-residency enforcement agent.
 #
 #   make                 build build/eeaguard and the embedded build/country.mmdb
-#   make check           install missing deps, build, run every test
+#   make check           install missing deps, lint, build, run every test
 #   make check SANITIZE=1  the same under ASan + UBSan (objects in build/san/),
-#                        and make fault
+#                        and make fault instead of lint and fuzz
+#   make lint            cppcheck and clang-tidy over our C code (tests/lint/)
 #   make fault           fail each allocation of config, register, geodb and
 #                        agent start in turn (tests/fault/, under ASan + UBSan)
 #   make bench           benchmarks (figures, not pass/fail)
@@ -52,7 +53,7 @@ TOR_GEOIP  ?= /usr/share/tor/geoip
 TOR_GEOIP6 ?= /usr/share/tor/geoip6
 
 .SECONDARY:
-.PHONY: all deps check check-asan unit cli bench install clean demo fuzz fuzz-build
+.PHONY: all deps check check-asan lint unit cli bench install clean demo fuzz fuzz-build
 all: $(BIN) build/country.mmdb
 
 deps:
@@ -99,7 +100,11 @@ endif
 # A short fuzz pass rides along with the plain check (fuzz builds carry
 # their own sanitizers); make fuzz runs longer. The allocation-failure run
 # (make fault) rides along with the sanitizer check, whose build it shares.
+# Static analysis runs once, in the plain check, first: it fails fastest.
 check: deps
+ifneq ($(SANITIZE),1)
+	$(MAKE) lint
+endif
 	$(MAKE) SANITIZE=$(SANITIZE) unit cli
 ifneq ($(SANITIZE),1)
 	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
@@ -109,6 +114,12 @@ endif
 
 check-asan:
 	$(MAKE) check SANITIZE=1
+
+# The build's own preprocessor and language flags, so both tools see the
+# code the compiler sees; configuration in .clang-tidy and tests/lint/.
+lint:
+	@tests/lint/run.sh $(CPPFLAGS) -std=c11 \
+	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
 unit: $(BIN) build/country.mmdb $(UNIT_BIN) $(TOOL_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)

@@ -7,8 +7,8 @@ set -eu
 BUILD="gcc make pkg-config libpcap-dev libmaxminddb-dev libconfig-dev libssl-dev libjson-c-dev libnftables-dev libmnl-dev libsystemd-dev libcap-ng-dev zlib1g-dev"
 # run: the embedded country database's source data and the MMDB tools
 RUN="tor-geoipdb mmdb-bin nftables logrotate adduser"
-# test: unit tests, fuzzing compiler, network namespaces
-TEST="check clang iproute2 jq bsdutils tcpdump mandoc shellcheck systemd chromium"
+# test: unit tests, fuzzing compiler, network namespaces, static analysis
+TEST="check clang iproute2 jq bsdutils tcpdump mandoc shellcheck systemd chromium cppcheck clang-tidy"
 
 missing=""
 for p in $BUILD $RUN $TEST; do
