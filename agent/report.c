@@ -1861,6 +1861,8 @@ incident_merge(struct report_incident *x, struct report_incident *n)
 	fill(&x->geodb, &n->geodb);
 	fill(&x->policy, &n->policy);
 	if (x->n_customers == 0) {
+		/* Allocated even when --customer left none of them. */
+		free(x->customers);
 		x->customers = n->customers;
 		x->n_customers = n->n_customers;
 		n->customers = NULL;
@@ -1868,8 +1870,10 @@ incident_merge(struct report_incident *x, struct report_incident *n)
 	}
 	for (size_t i = 0; i < n->n_dests; i++)
 		if (dest_add(x, n->dests[i].dst, n->dests[i].dport,
-		    n->dests[i].country, n->dests[i].host) == -1)
+		    n->dests[i].country, n->dests[i].host) == -1) {
+			incident_clear(n);
 			return -1;
+		}
 	incident_clear(n);
 	return 0;
 }

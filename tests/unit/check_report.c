@@ -648,6 +648,30 @@ START_TEST(test_incident_filters)
 }
 END_TEST
 
+/*
+ * Found by tests/fuzz/fuzz_events: with --customer, an incident line whose
+ * customers were all filtered out kept an empty array, which the merge of
+ * its next line overwrote without freeing (make unit SANITIZE=1 leaked).
+ */
+START_TEST(test_incident_merge_filtered_customers)
+{
+	struct report *r = new_report(NULL, NULL, "acme", NULL);
+
+	feed_ok(r, "{\"ts\":\"2026-11-26T07:10:01Z\",\"event\":\"incident\","
+	    "\"incident\":\"INC-1\",\"customer\":\"acme\",\"customers\":"
+	    "[\"globex\"]}");
+	feed_ok(r, "{\"ts\":\"2026-11-26T07:10:02Z\",\"event\":\"incident\","
+	    "\"incident\":\"INC-1\",\"customer\":\"acme\",\"customers\":"
+	    "[\"acme\"]}");
+	ck_assert_int_eq(report_finish(r), 0);
+	ck_assert_uint_eq(r->n_inc, 1);
+	ck_assert_uint_eq(r->inc[0].lines, 2);
+	ck_assert_uint_eq(r->inc[0].n_customers, 1);
+	ck_assert_str_eq(r->inc[0].customers[0], "acme");
+	report_free(r);
+}
+END_TEST
+
 /* ---- gaps -------------------------------------------------------------------------- */
 
 static const char *
@@ -967,6 +991,7 @@ report_suite(void)
 	tcase_add_test(tc, test_incidents);
 	tcase_add_test(tc, test_incident_merge);
 	tcase_add_test(tc, test_incident_filters);
+	tcase_add_test(tc, test_incident_merge_filtered_customers);
 	tcase_add_test(tc, test_gaps);
 	tcase_add_test(tc, test_gap_window);
 	tcase_add_test(tc, test_consent_uses);
