@@ -151,7 +151,6 @@ struct agent {
 
 	/* enforce mode, live */
 	struct enforcer *enf;
-	bool release;			/* --release: delete the table on stop */
 	struct deny_rec {
 		uint8_t proto;
 		uint16_t sport, dport;
@@ -1110,7 +1109,7 @@ raise_incident(struct agent *a, struct flow *f, const struct judged *j,
     const struct decision *d, const char *cc)
 {
 	char nested[4][1024], id[32], ts[4][JSON_TS_LEN], ab[IPADDR_STRLEN];
-	char customers[1024];
+	char dest[sizeof(nested[0]) - 2], customers[1024];
 	struct json jw;
 	struct event e;
 	int64_t now = a->now_us;
@@ -1140,17 +1139,14 @@ raise_incident(struct agent *a, struct flow *f, const struct judged *j,
 		a->incidents++;
 		incident_id(cust, ab, ts[2], id);
 
-		json_begin(&jw, nested[0], sizeof(nested[0]));
+		json_begin(&jw, dest, sizeof(dest));
 		json_str(&jw, "dst", ab);
 		json_int(&jw, "dport", j->dport);
 		json_str(&jw, "country", cc);
 		json_str(&jw, "host", j->host[0] ? j->host : NULL);
-		if (json_end(&jw) < 0)
-			snprintf(nested[0], sizeof(nested[0]), "null");
 		/* an array of one: an episode names its first destination */
-		memmove(nested[0] + 1, nested[0], strlen(nested[0]) + 1);
-		nested[0][0] = '[';
-		strcat(nested[0], "]");
+		snprintf(nested[0], sizeof(nested[0]), "[%s]",
+		    json_end(&jw) < 0 ? "null" : dest);
 
 		json_begin(&jw, nested[1], sizeof(nested[1]));
 		json_int_or_null(&jw, "uid", j->attributed ? j->at.uid : -1);
@@ -1776,6 +1772,7 @@ write_metrics(struct agent *a, int64_t now_us)
 	    a->n.reload_failures);
 	M_ADD(METRIC_GAUGE, "eeaguard_geodb_age_seconds",
 	    "Age of the country database's data.", NULL,
+	    /* NOLINTNEXTLINE(bugprone-integer-division): whole seconds */
 	    gi->build_epoch ? (double)(now_us / USEC - (int64_t)gi->build_epoch)
 	    : 0);
 	for (size_t i = 0; i < a->pol.reg->n; i++) {
@@ -2296,9 +2293,10 @@ remove_pidfile(void)
 
 	if ((f = fopen(PIDFILE, "r")) == NULL)
 		return;
-	if (fgets(buf, sizeof(buf), f) != NULL && atol(buf) == (long)getpid())
+	if (fgets(buf, sizeof(buf), f) != NULL &&
+	    strtol(buf, NULL, 10) == (long)getpid())
 		unlink(PIDFILE);
-	fclose(f);
+	(void)fclose(f);	/* read only */
 }
 
 int

@@ -190,7 +190,6 @@ sink_syslog_prio(enum event_type t)
 	case EV_BLOCKED:
 		return LOG_WARNING;
 	case EV_INCIDENT:
-		return LOG_ERR;
 	case EV_CONFIG_ERROR:
 	case EV_CAPTURE_ERROR:
 	case EV_SINK_ERROR:
@@ -534,12 +533,13 @@ sink_write(struct sinks *s, unsigned skip, enum event_type type, bool exec,
     char *json, size_t json_len, const char *text, size_t text_len)
 {
 	if (s->to_stdout && !(skip & SINK_STDOUT)) {
+		/* best effort: the other sinks keep the record */
 		if (s->stdout_format == SINK_FORMAT_TEXT)
-			fwrite(text, 1, text_len, stdout);
+			(void)fwrite(text, 1, text_len, stdout);
 		else
-			fwrite(json, 1, json_len, stdout);
+			(void)fwrite(json, 1, json_len, stdout);
 		fputc('\n', stdout);
-		fflush(stdout);
+		(void)fflush(stdout);
 	}
 	if (s->jsonl_fd != -1 && !(skip & SINK_JSONL))
 		sink_jsonl_write(s, json, json_len);
@@ -581,9 +581,7 @@ sink_report(struct sinks *s, unsigned skip, const char *sink,
 static const char *
 sink_cut(char *buf, const char *str)
 {
-	size_t n;
-
-	if (str == NULL || (n = strlen(str)) < SINK_TRUNC)
+	if (str == NULL || strlen(str) < SINK_TRUNC)
 		return str;
 	memcpy(buf, str, SINK_TRUNC - 4);
 	memcpy(buf + SINK_TRUNC - 4, "...", 4);
