@@ -97,18 +97,26 @@ build/eeaguard:
 	$(MAKE) SANITIZE=0 build/eeaguard
 endif
 
-# A short fuzz pass rides along with the plain check (fuzz builds carry
-# their own sanitizers); make fuzz runs longer. The allocation-failure run
-# (make fault) rides along with the sanitizer check, whose build it shares.
-# Static analysis runs once, in the plain check, first: it fails fastest.
+# The plain pass: static analysis first (it fails fastest), then the unit
+# and command-line tests, while the fuzz pass (CHECK_FUZZ_SECONDS for each
+# target, fuzz builds carry their own sanitizers) runs at idle priority on
+# the CPU the network tests leave waiting. The sanitizer pass adds the
+# allocation-failure run (make fault), whose build it shares.
 check: deps
 ifneq ($(SANITIZE),1)
 	$(MAKE) lint
-endif
-	$(MAKE) SANITIZE=$(SANITIZE) unit cli
-ifneq ($(SANITIZE),1)
-	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
+	$(MAKE) all $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+	@mkdir -p build/fuzz; \
+	nice -n 19 $(MAKE) --no-print-directory fuzz \
+	    FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) >build/fuzz/check.log 2>&1 & \
+	fuzz=$$!; \
+	$(MAKE) unit cli; rc=$$?; \
+	wait $$fuzz; frc=$$?; \
+	echo "== fuzz, $(CHECK_FUZZ_SECONDS) s per target (beside the tests, nice 19)"; \
+	cat build/fuzz/check.log; \
+	test $$rc -eq 0 && test $$frc -eq 0
 else
+	$(MAKE) SANITIZE=1 unit cli
 	$(MAKE) SANITIZE=1 fault
 endif
 
@@ -133,7 +141,7 @@ bench: $(BIN) build/country.mmdb $(TOOL_BIN)
 # Fuzzing: libFuzzer targets tests/fuzz/fuzz_*.c, built with clang, ASan and
 # UBSan, over the library compiled the same way in build/fuzz/.
 FUZZ_SECONDS ?= 60
-CHECK_FUZZ_SECONDS ?= 10
+CHECK_FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer
