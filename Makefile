@@ -1,9 +1,10 @@
 # eeaguard — data-residency enforcement agent.
 #
 #   make                 build build/eeaguard and the embedded build/country.mmdb
-#   make check           install missing deps, lint, build, run every test
-#   make check SANITIZE=1  the same under ASan + UBSan (objects in build/san/),
-#                        and make fault instead of lint and fuzz
+#   make check           install missing deps, build, run every test and lint;
+#                        then make check SANITIZE=1
+#   make check SANITIZE=1  the same tests under ASan + UBSan (objects in
+#                        build/san/), a fuzz pass and make fault
 #   make lint            cppcheck and clang-tidy over our C code (tests/lint/)
 #   make fault           fail each allocation of config, register, geodb and
 #                        agent start in turn (tests/fault/, under ASan + UBSan)
@@ -97,26 +98,29 @@ build/eeaguard:
 	$(MAKE) SANITIZE=0 build/eeaguard
 endif
 
-# The plain pass: static analysis first (it fails fastest), then the unit
-# and command-line tests, while the fuzz pass (CHECK_FUZZ_SECONDS for each
-# target, fuzz builds carry their own sanitizers) runs at idle priority on
-# the CPU the network tests leave waiting. The sanitizer pass adds the
-# allocation-failure run (make fault), whose build it shares.
+# Each pass runs a CPU-bound job at idle priority beside its unit and
+# command-line tests, which mostly wait on the network: the plain pass
+# static analysis (make lint), the sanitizer pass the fuzz targets
+# (CHECK_FUZZ_SECONDS each; they carry their own ASan + UBSan) and then
+# the allocation-failure run (make fault), whose build it shares.
+# bg_beside JOB LOG TESTS: runs make JOB niced into LOG while make TESTS
+# runs, then shows LOG; fails if either failed.
+bg_beside = @mkdir -p $(dir $(2)); \
+	nice -n 19 $(MAKE) --no-print-directory $(1) >$(2) 2>&1 & \
+	bg=$$!; \
+	$(MAKE) $(3); rc=$$?; \
+	wait $$bg; bgrc=$$?; \
+	echo "== make $(1) (beside the tests, nice 19)"; cat $(2); \
+	test $$rc -eq 0 && test $$bgrc -eq 0
+
 check: deps
 ifneq ($(SANITIZE),1)
-	$(MAKE) lint
-	$(MAKE) all $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
-	@mkdir -p build/fuzz; \
-	nice -n 19 $(MAKE) --no-print-directory fuzz \
-	    FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) >build/fuzz/check.log 2>&1 & \
-	fuzz=$$!; \
-	$(MAKE) unit cli; rc=$$?; \
-	wait $$fuzz; frc=$$?; \
-	echo "== fuzz, $(CHECK_FUZZ_SECONDS) s per target (beside the tests, nice 19)"; \
-	cat build/fuzz/check.log; \
-	test $$rc -eq 0 && test $$frc -eq 0
+	$(MAKE) all $(UNIT_BIN) $(TOOL_BIN)
+	$(call bg_beside,lint,build/lint/check.log,unit cli)
+	$(MAKE) check SANITIZE=1
 else
-	$(MAKE) SANITIZE=1 unit cli
+	$(MAKE) SANITIZE=1 all $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+	$(call bg_beside,fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS),build/fuzz/check.log,SANITIZE=1 unit cli)
 	$(MAKE) SANITIZE=1 fault
 endif
 
