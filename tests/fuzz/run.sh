@@ -35,6 +35,9 @@ explain() {
 }
 
 # One target; prints its summary line(s) to stdout. Run by the parent below.
+# Its logs are written in this run's own directory and named by where they
+# end up, build/fuzz/<name>.log: another run in the same tree (make check
+# beside make fuzz) cannot mix its numbers into ours.
 run_one() {
 	bin=$1
 	seconds=$2
@@ -42,8 +45,8 @@ run_one() {
 	corpus="$out/corpus/$name"
 	artifacts="$out/artifacts/$name"
 	regress="$root/tests/fuzz/regress/$name"
-	log="$out/$name.log"
-	rlog="$out/$name.regress.log"
+	log="$3/$name.log"
+	rlog="$3/$name.regress.log"
 
 	if [ ! -x "$bin" ]; then
 		echo "$name: FAILED: $bin is not an executable (make fuzz-build)"
@@ -78,7 +81,7 @@ run_one() {
 			explain "$rlog"
 			echo "  crash file: ${crash:-unknown}"
 			echo "  reproduce: $bin ${crash:-$regress/FILE}"
-			echo "  log: $rlog"
+			echo "  log: $out/$name.regress.log"
 			return 1
 		fi
 	fi
@@ -114,21 +117,28 @@ run_one() {
 		    grep -v -E ' in (__interceptor|[mc]alloc|realloc|strn?dup|fuzzer::|main|_start|__libc)' |
 		    awk '!seen[$0]++' | head -n 4 | sed 's/^ */  /'
 		echo "  leaked at exit; find the input: $bin -detect_leaks=1 -runs=0 $corpus"
-		echo "  log: $log"
+		echo "  log: $out/$name.log"
 		return 1
 	fi
 	echo "  crash file: ${crash:-none written}"
 	echo "  reproduce: $bin ${crash:-}"
 	echo "  keep it: cp ${crash:-CRASH} tests/fuzz/regress/$name/WHAT-IT-WAS"
-	echo "  log: $log"
+	echo "  log: $out/$name.log"
 	return 1
 }
 
 if [ "${1:-}" = "--one" ]; then
-	# $2 binary, $3 seconds, $4 result file: summary there, status last.
-	run_one "$2" "$3" >"$4.tmp" 2>&1
-	echo "status $?" >>"$4.tmp"
-	mv "$4.tmp" "$4"
+	# $2 binary, $3 seconds, $4 run directory, $5 result file in it:
+	# the summary there, the status last; then the logs go public.
+	run_one "$2" "$3" "$4" >"$4/$5.tmp" 2>&1
+	echo "status $?" >>"$4/$5.tmp"
+	mv "$4/$5.tmp" "$4/$5"
+	name=$(basename "$2")
+	for f in "$name.log" "$name.regress.log"; do
+		if [ -f "$4/$f" ]; then
+			mv -f "$4/$f" "$out/$f"
+		fi
+	done
 	exit 0
 fi
 
@@ -145,23 +155,26 @@ case "$seconds" in
 ''|*[!0-9]*) echo "$0: FUZZ_SECONDS must be a number" >&2; exit 2 ;;
 esac
 
-mkdir -p "$out/results"
+mkdir -p "$out"
+run=$(mktemp -d "$out/run.XXXXXX") || exit 2
+trap 'rm -rf "$run"' EXIT
+trap 'exit 130' INT TERM
 i=0
-# The inner sh expands its own $0..$3: run.sh, seconds, binary, result file.
+# The inner sh expands its own $0..$4: run.sh, seconds, run directory,
+# binary, result file.
 # shellcheck disable=SC2016
 for bin in "$@"; do
 	i=$((i + 1))
-	rm -f "$out/results/$i" "$out/results/$i.tmp"
-	printf '%s\0%s\0' "$bin" "$out/results/$i"
-done | xargs -0 -n 2 -P "$jobs" sh -c 'sh "$0" --one "$2" "$1" "$3"' \
-    "$root/tests/fuzz/run.sh" "$seconds"
+	printf '%s\0%s\0' "$bin" "$i"
+done | xargs -0 -n 2 -P "$jobs" sh -c 'sh "$0" --one "$3" "$1" "$2" "$4"' \
+    "$root/tests/fuzz/run.sh" "$seconds" "$run"
 
 # Summaries in the order the targets were given, whatever finished first.
 status=0
 i=0
 for bin in "$@"; do
 	i=$((i + 1))
-	res="$out/results/$i"
+	res="$run/$i"
 	if [ ! -f "$res" ]; then
 		echo "$(basename "$bin"): FAILED: no result (killed?)"
 		status=1
