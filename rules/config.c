@@ -1401,6 +1401,42 @@ cf_check_literal(struct cfload *ld, const char *tok, size_t len,
 }
 
 /*
+ * Takes what libconfig's scanner skips or reads whole at *p: a newline, a
+ * comment or a string, counting lines. False, *p unmoved, at anything else.
+ */
+static bool
+cf_skip_noncode(const char **pp, int *line)
+{
+	const char *p = *pp;
+
+	if (*p == '\n') {
+		(*line)++;
+		p++;
+	} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+		while (*p != '\0' && *p != '\n')
+			p++;
+	} else if (p[0] == '/' && p[1] == '*') {
+		for (p += 2; *p != '\0' && !(p[0] == '*' && p[1] == '/'); p++)
+			if (*p == '\n')
+				(*line)++;
+		if (*p != '\0')
+			p += 2;
+	} else if (*p == '"') {
+		for (p++; *p != '\0' && *p != '"'; p++) {
+			if (*p == '\\' && (p[1] == '\\' || p[1] == '"'))
+				p++;
+			else if (*p == '\n')
+				(*line)++;
+		}
+		if (*p != '\0')
+			p++;
+	} else
+		return false;
+	*pp = p;
+	return true;
+}
+
+/*
  * Walks text as libconfig's scanner does (comments, strings, names,
  * numbers) to find the integer literals libconfig would mangle. The text
  * has already parsed, so every token is well formed.
@@ -1412,29 +1448,9 @@ cf_scan_literals(struct cfload *ld, const char *text, const char *src)
 	int line = 1;
 
 	while (*p != '\0') {
-		if (*p == '\n') {
-			line++;
-			p++;
-		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-			while (*p != '\0' && *p != '\n')
-				p++;
-		} else if (p[0] == '/' && p[1] == '*') {
-			for (p += 2; *p != '\0' && !(p[0] == '*' &&
-			    p[1] == '/'); p++)
-				if (*p == '\n')
-					line++;
-			if (*p != '\0')
-				p += 2;
-		} else if (*p == '"') {
-			for (p++; *p != '\0' && *p != '"'; p++) {
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-				if (*p == '\n')
-					line++;
-			}
-			if (*p != '\0')
-				p++;
-		} else if (isalpha((unsigned char)*p) || *p == '*' ||
+		if (cf_skip_noncode(&p, &line))
+			continue;
+		if (isalpha((unsigned char)*p) || *p == '*' ||
 		    *p == '@') {
 			for (p++; isalnum((unsigned char)*p) || *p == '-' ||
 			    *p == '_' || *p == '*'; p++)
@@ -1628,29 +1644,7 @@ cf_check_includes(struct cfload *ld, const char *text, const char *src,
 			}
 		}
 		bol = *p == '\n';
-		if (*p == '\n') {
-			line++;
-			p++;
-		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-			while (*p != '\0' && *p != '\n')
-				p++;
-		} else if (p[0] == '/' && p[1] == '*') {
-			for (p += 2; *p != '\0' && !(p[0] == '*' &&
-			    p[1] == '/'); p++)
-				if (*p == '\n')
-					line++;
-			if (*p != '\0')
-				p += 2;
-		} else if (*p == '"') {
-			for (p++; *p != '\0' && *p != '"'; p++) {
-				if (*p == '\\' && (p[1] == '\\' || p[1] == '"'))
-					p++;
-				else if (*p == '\n')
-					line++;
-			}
-			if (*p != '\0')
-				p++;
-		} else
+		if (!cf_skip_noncode(&p, &line))
 			p++;
 	}
 	return rc;

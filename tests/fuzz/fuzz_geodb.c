@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "geodb/geodb.h"
+#include "tests/fuzz/memfd_fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -60,22 +61,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	snprintf(fuzz_path, sizeof(fuzz_path), "/proc/self/fd/%d", fuzz_fd);
 	return 0;
-}
-
-static void
-fuzz_write(const uint8_t *data, size_t size)
-{
-	size_t off = 0;
-	ssize_t w;
-
-	if (ftruncate(fuzz_fd, 0) == -1)
-		abort();
-	while (off < size) {
-		if ((w = pwrite(fuzz_fd, data + off, size - off,
-		    (off_t)off)) <= 0)
-			abort();
-		off += (size_t)w;
-	}
 }
 
 /* A result is "--" or two capitals, with a prefix that fits the family. */
@@ -157,7 +142,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > FUZZ_MAX_BYTES)
 		return 0;
-	fuzz_write(data, size);
+	fuzz_memfd_write(fuzz_fd, data, size);
 	err[0] = '\0';
 	if ((db = geodb_open(fuzz_path, path, 64, err, sizeof(err))) == NULL) {
 		if (err[0] == '\0')

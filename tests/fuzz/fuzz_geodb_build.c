@@ -14,6 +14,7 @@
 
 #include "geodb/geodb.h"
 #include "geodb/geodb_build.h"
+#include "tests/fuzz/memfd_fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -67,22 +68,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (atexit(fuzz_cleanup) != 0)
 		abort();
 	return 0;
-}
-
-static void
-fuzz_write(const uint8_t *data, size_t size)
-{
-	size_t off = 0;
-	ssize_t w;
-
-	if (ftruncate(fuzz_fd, 0) == -1)
-		abort();
-	while (off < size) {
-		if ((w = pwrite(fuzz_fd, data + off, size - off,
-		    (off_t)off)) <= 0)
-			abort();
-		off += (size_t)w;
-	}
 }
 
 /* One reader; a failed one must say why and leave the builder as it was. */
@@ -255,7 +240,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > FUZZ_MAX_BYTES)
 		return 0;
 	kind = data[0] % 4;
-	fuzz_write(data + 1, size - 1);
+	fuzz_memfd_write(fuzz_fd, data + 1, size - 1);
 	if ((b = geodb_build_new()) == NULL)
 		abort();
 	if (kind == FUZZ_ALL) {
