@@ -194,6 +194,15 @@ geodb_build_cmd(int argc, char **argv)
 	}
 	if (optind != argc || out == NULL || inputs == 0)
 		usage();
+	/* The agent refuses a database without a single country: say so now. */
+	geodb_build_get_stats(b, &st);
+	if (st.ranges_in == 0) {
+		fprintf(stderr, "eeaguard: geodb build: the input holds no "
+		    "address range with a country code (lines such as "
+		    "\"192.0.2.0/24,NL\" or tor's \"FROM,TO,CC\"); nothing "
+		    "written to %s\n", out);
+		goto done;
+	}
 	/* build_epoch: the data's date, else SOURCE_DATE_EPOCH, else now */
 	if (epoch == 0 && sde != NULL)
 		epoch = strtoull(sde, NULL, 10);

@@ -68,6 +68,10 @@ printf '192.0.2.0/24,nl\n' >"$T/lower.csv"
 run "$EEAGUARD" geodb build --csv "$T/lower.csv" -o "$T/o.mmdb"
 expect_rc "bad code exits 1" 1
 expect_err_has "bad code names the line" "lower.csv:1"
+printf 'network,iso_code\n192.0.2.0/24,??\n' >"$T/none.csv"
+run "$EEAGUARD" geodb build --csv "$T/none.csv" -o "$T/o.mmdb"
+expect_rc "an input without a country exits 1" 1
+expect_err_has "an input without a country says so" "holds no address range with a country code"
 [ -e "$T/o.mmdb" ] && fail "failed build leaves no output" || ok "failed build leaves no output"
 
 # The embedded default answers as /usr/share/tor/geoip* do.
