@@ -73,13 +73,16 @@ whole_lines() {
 	bad=""
 	for f in "$@"; do
 		[ -s "$f" ] || continue
+		# a snapshot: the agent may still be appending (stats)
+		cp "$f" "$T/snap"
+		f=$T/snap
 		if [ "$(tail -c 1 "$f" | od -An -c | tr -d ' ')" != '\n' ]; then
 			bad="$bad $f: ends mid-line;"
 		elif ! jq -c . "$f" >"$T/parsed" 2>"$T/jq.err"; then
 			bad="$bad $f: $(head -c 200 "$T/jq.err");"
 		elif [ "$(wc -l <"$T/parsed")" -ne "$(wc -l <"$f")" ] ||
 		    [ "$(grep -vc '^{.*}$' "$T/parsed")" -ne 0 ]; then
-			bad="$bad $f: a line is not one JSON object;"
+			bad="$bad $f: a line is not one JSON object: $(grep -vn '^{.*}$' "$f" | head -c 300);"
 		fi
 	done
 	[ -z "$bad" ] && ok "$name" || fail "$name" "$bad"
@@ -111,7 +114,11 @@ elif mount -t tmpfs -o size=256k,mode=0755 eeaguard-test "$T/small"; then
 	n=$(count '"event":"violation"' "$T/full.out")
 	[ "$n" -eq 600 ] && ok "full disk: the agent keeps deciding (600 of 600 flows on stdout)" ||
 		fail "full disk: the agent keeps deciding" "$n violations on stdout, want 600"
-	wait_for "$T/full.out" '"jsonl_errors":' 3
+	i=0
+	while ! grep -q '"event":"stats".*"jsonl_errors":[1-9]' "$T/full.out" && [ "$i" -lt 30 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	grep '"event":"stats"' "$T/full.out" | tail -n 1 | grep -q '"jsonl_errors":[1-9]' &&
 		ok "full disk: counted in stats (jsonl_errors)" ||
 		fail "full disk: counted in stats" "$(grep '"event":"stats"' "$T/full.out" | tail -n 1)"
