@@ -139,8 +139,8 @@ elif mount -t tmpfs -o size=256k,mode=0755 eeaguard-test "$T/small"; then
 	[ "$((before + ${lost:-0}))" -ge 600 ] &&
 		ok "full disk: lines in the file + the lost count cover every event ($before + $lost)" ||
 		fail "full disk: lost count" "$before in the file, ${lost:-?} lost"
-	whole_lines "full disk: every line is whole after resuming" "$T/small/events.jsonl"
 	stop full
+	whole_lines "full disk: every line is whole after resuming" "$T/small/events.jsonl"
 	umount "$T/small"
 else
 	fail "full disk: mount a tmpfs" "mount -t tmpfs failed"
