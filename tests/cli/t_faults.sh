@@ -180,6 +180,12 @@ rotate() {
 		sleep 0.15
 		mv "$T/rot/events.jsonl" "$T/rot/events.jsonl.$i"
 		kill -HUP "$apid"
+		# the agent reopens (recreates) the file before the next round
+		j=0
+		while [ ! -e "$T/rot/events.jsonl" ] && [ "$j" -lt 50 ]; do
+			sleep 0.05
+			j=$((j + 1))
+		done
 	done
 	wait "$fl"
 	sleep 1
@@ -292,9 +298,16 @@ storm() {
 	kill -0 "$apid" 2>/dev/null && ok "reload storm: 1,000 SIGHUPs, the agent is alive" ||
 		fail "reload storm: the agent is alive" "$(tail -5 "$T/storm.err")"
 	stop storm
-	[ "$rss1" -le $((rss0 + rss0 / 20 + 1024)) ] &&
-		ok "reload storm: RSS flat (${rss0} KiB after 100 reloads, ${rss1} KiB after 1,000)" ||
-		fail "reload storm: RSS flat" "${rss0} KiB after 100, ${rss1} KiB after 1,000"
+	# ASan's quarantine holds freed memory on purpose: RSS is the plain
+	# build's figure (leaks are LeakSanitizer's, at the agent's exit).
+	case $EEAGUARD in
+	*/san/*)
+		echo "skip - reload storm: RSS under ASan (${rss0} KiB after 100 reloads, ${rss1} KiB after 1,000)" ;;
+	*)
+		[ "$rss1" -le $((rss0 + rss0 / 20 + 1024)) ] &&
+			ok "reload storm: RSS flat (${rss0} KiB after 100 reloads, ${rss1} KiB after 1,000)" ||
+			fail "reload storm: RSS flat" "${rss0} KiB after 100, ${rss1} KiB after 1,000" ;;
+	esac
 	ne=$(count '"event":"config_error"' "$T/storm.out")
 	nr=$(count '"event":"config_reloaded"' "$T/storm.out")
 	[ "$ne" -ge 10 ] && [ "$nr" -ge 10 ] &&
