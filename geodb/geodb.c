@@ -774,6 +774,18 @@ set_bit(uint8_t a[16], unsigned bit, int v)
 		a[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
 }
 
+/* True when the network first/len holds ::ffff:0:0/96 (len <= 96). */
+static bool
+holds_v4mapped(const uint8_t first[16], unsigned len)
+{
+	uint8_t m[16] = { 0 };
+
+	memcpy(m, v4mapped, 12);
+	for (unsigned b = len; b < 128; b++)
+		set_bit(m, b, 0);
+	return len <= 96 && memcmp(m, first, 16) == 0;
+}
+
 int
 geodb_walk(struct geodb *db,
     int (*fn)(const uint8_t first[16], const uint8_t last[16], const char *cc,
@@ -852,6 +864,27 @@ geodb_walk(struct geodb *db,
 			if (m->offset_plus1 == entry.offset + 1) {
 				cc[0] = m->cc[0];
 				cc[1] = m->cc[1];
+			}
+			/*
+			 * A record off the zero path that holds ::ffff:0:0/96:
+			 * lookups answer that /96 from the IPv4 tree, so the
+			 * walk reports the record's range around it.
+			 */
+			if (len < 96 && !zero_bits(first, 128) &&
+			    holds_v4mapped(first, len)) {
+				uint8_t below[16] = { 0 }, above[16] = { 0 };
+
+				below[10] = 0xff;	/* ::fffe:ffff:ffff */
+				below[11] = 0xfe;
+				memset(below + 12, 0xff, 4);
+				above[9] = 1;		/* ::1:0:0:0 */
+				if ((rc = fn(first, below, cc, arg)) != 0)
+					return rc;
+				/* the /96 ends the range unless len < 80 */
+				if (memcmp(last, above, 16) >= 0 &&
+				    (rc = fn(above, last, cc, arg)) != 0)
+					return rc;
+				continue;
 			}
 			/* ::a.b.c.d (the IPv4 tree) is reported as IPv4 */
 			if (memcmp(first, v4mapped, 10) == 0 && first[10] == 0 &&
