@@ -159,7 +159,7 @@ want kill && for round in 1 2 3; do
 	done
 	kill -KILL "$apid"
 	wait "$agent" 2>/dev/null
-	kill "$fl" 2>/dev/null
+	pkill -P "$fl" 2>/dev/null; kill "$fl" 2>/dev/null
 	wait "$fl" 2>/dev/null
 done
 if want kill; then
@@ -293,7 +293,7 @@ storm() {
 	done
 	sleep 1
 	rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$apid/status")
-	kill "$fl" 2>/dev/null
+	pkill -P "$fl" 2>/dev/null; kill "$fl" 2>/dev/null
 	wait "$fl" 2>/dev/null
 	kill -0 "$apid" 2>/dev/null && ok "reload storm: 1,000 SIGHUPs, the agent is alive" ||
 		fail "reload storm: the agent is alive" "$(tail -5 "$T/storm.err")"
