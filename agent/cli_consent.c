@@ -115,6 +115,45 @@ cc_usage_exit(const char *what)
 	exit(EXIT_INVALID);
 }
 
+/*
+ * The options add, revoke and renew share: -c, --dry-run, --events, and
+ * --document-file when docfile is given. True when opt was one of them.
+ */
+static bool
+cc_change_opt(int opt, const char **conf, const char **docfile,
+    struct cc_change *ch)
+{
+	switch (opt) {
+	case 'c':
+		*conf = optarg;
+		return true;
+	case O_DOCUMENT_FILE:
+		if (docfile == NULL)
+			return false;
+		*docfile = optarg;
+		return true;
+	case O_DRY_RUN:
+		ch->dry_run = true;
+		return true;
+	case O_EVENTS:
+		ch->events = optarg;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* -1 with the reason when --events came without --dry-run. */
+static int
+cc_change_check(const struct cc_change *ch)
+{
+	if (ch->events == NULL || ch->dry_run)
+		return 0;
+	fprintf(stderr, "eeaguard: --events goes with --dry-run: it shows what "
+	    "a change would have done\n");
+	return -1;
+}
+
 static noreturn void
 cc_oom(void)
 {
@@ -1224,22 +1263,8 @@ cc_add(int argc, char **argv)
 		cc_oom();
 	ch.action = "add";
 	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			conf = optarg;
+		if (cc_change_opt(opt, &conf, &docfile, &ch))
 			continue;
-		case O_DOCUMENT_FILE:
-			docfile = optarg;
-			continue;
-		case O_DRY_RUN:
-			ch.dry_run = true;
-			continue;
-		case O_EVENTS:
-			ch.events = optarg;
-			continue;
-		default:
-			break;
-		}
 		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
 			if (map[k].opt == opt)
 				break;
@@ -1254,11 +1279,8 @@ cc_add(int argc, char **argv)
 	}
 	if (optind != argc)
 		cc_usage_exit(usage);
-	if (ch.events != NULL && !ch.dry_run) {
-		fprintf(stderr, "eeaguard: --events goes with --dry-run: it "
-		    "shows what a change would have done\n");
+	if (cc_change_check(&ch) == -1)
 		goto done;
-	}
 	cc_init(&cc, conf);
 	if (!ch.dry_run)
 		cc_check_writable(&cc);
@@ -1334,31 +1356,17 @@ cc_revoke(int argc, char **argv)
 
 	ch.action = "revoke";
 	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			conf = optarg;
-			break;
-		case O_REASON:
-			ch.reason = optarg;
-			break;
-		case O_DRY_RUN:
-			ch.dry_run = true;
-			break;
-		case O_EVENTS:
-			ch.events = optarg;
-			break;
-		default:
+		if (cc_change_opt(opt, &conf, NULL, &ch))
+			continue;
+		if (opt != O_REASON)
 			cc_usage_exit(usage);
-		}
+		ch.reason = optarg;
 	}
 	if (optind != argc - 1)
 		cc_usage_exit(usage);
 	ch.id = argv[optind];
-	if (ch.events != NULL && !ch.dry_run) {
-		fprintf(stderr, "eeaguard: --events goes with --dry-run: it "
-		    "shows what a change would have done\n");
+	if (cc_change_check(&ch) == -1)
 		return EXIT_INVALID;
-	}
 	if (ch.reason != NULL) {
 		struct consent_rec probe;
 		char err[CC_MSG_MAX];
@@ -1410,19 +1418,9 @@ cc_renew(int argc, char **argv)
 
 	ch.action = "renew";
 	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		if (cc_change_opt(opt, &conf, &docfile, &ch))
+			continue;
 		switch (opt) {
-		case 'c':
-			conf = optarg;
-			continue;
-		case O_DOCUMENT_FILE:
-			docfile = optarg;
-			continue;
-		case O_DRY_RUN:
-			ch.dry_run = true;
-			continue;
-		case O_EVENTS:
-			ch.events = optarg;
-			continue;
 		case O_EXPIRES:
 			slot = &rn.expires;
 			f = CE_EXPIRES;
@@ -1455,11 +1453,8 @@ cc_renew(int argc, char **argv)
 	if (optind != argc - 1)
 		cc_usage_exit(usage);
 	ch.id = argv[optind];
-	if (ch.events != NULL && !ch.dry_run) {
-		fprintf(stderr, "eeaguard: --events goes with --dry-run: it "
-		    "shows what a change would have done\n");
+	if (cc_change_check(&ch) == -1)
 		return EXIT_INVALID;
-	}
 	cc_init(&cc, conf);
 	if (!ch.dry_run)
 		cc_check_writable(&cc);
